@@ -1,0 +1,1 @@
+"""Application services: the layer between views/CLI and the database and core."""

@@ -1,0 +1,87 @@
+"""Alembic migrations create exactly the models' schema, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, text
+
+from survey_app.extensions import db
+from tests.conftest import make_app
+
+
+@pytest.fixture()
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """A brand-new empty database of the kind the suite runs on."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"migr_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_upgrade_head_gives_exactly_the_models_schema(empty_database_url: str, tmp_path) -> None:
+    app = make_app(empty_database_url, tmp_path / "instance")
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            diff = compare_metadata(context, db.metadata)
+        assert diff == []
+        tables = set(inspect(db.engine).get_table_names())
+        assert {table.name for table in db.metadata.sorted_tables} <= tables
+        db.engine.dispose()
+
+
+def test_downgrade_to_base_removes_every_table(empty_database_url: str, tmp_path) -> None:
+    app = make_app(empty_database_url, tmp_path / "instance")
+    with app.app_context():
+        upgrade()
+        downgrade(revision="base")
+        remaining = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+        assert remaining == set()
+        db.engine.dispose()
+
+
+def test_sqlite_connections_are_tuned_for_several_processes(tmp_path) -> None:
+    app = make_app(f"sqlite:///{tmp_path / 'tuned.db'}", tmp_path / "instance")
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+        db.engine.dispose()
+
+
+def test_write_transactions_take_the_sqlite_write_lock_at_begin(tmp_path) -> None:
+    import sqlite3
+
+    path = tmp_path / "lock.db"
+    app = make_app(f"sqlite:///{path}", tmp_path / "instance")
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))  # a transaction has begun, nothing written
+            other = sqlite3.connect(path, timeout=0, isolation_level=None)
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+            other.close()
+            connection.rollback()
+        db.engine.dispose()
