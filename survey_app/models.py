@@ -7,7 +7,17 @@ import secrets
 from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -55,9 +65,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(
-        _string_enum(Role, "user_role"), default=Role.FACILITATOR
-    )
+    role: Mapped[Role] = mapped_column(_string_enum(Role, "user_role"), default=Role.FACILITATOR)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on logout and password change; part of the login id, so old cookies stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -145,4 +153,131 @@ class Round(db.Model):
     closed_on: Mapped[date | None] = mapped_column(Date, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
+    link_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    framework_snapshot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("definition_snapshots.id", ondelete="RESTRICT"), default=None
+    )
+
     initiative: Mapped[Initiative] = relationship(back_populates="rounds")
+    instruments: Mapped[list[RoundInstrument]] = relationship(
+        cascade="all, delete-orphan", order_by="RoundInstrument.position"
+    )
+    framework_snapshot: Mapped[DefinitionSnapshot | None] = relationship()
+
+
+class DefinitionKind(enum.StrEnum):
+    """What a stored definition is."""
+
+    FRAMEWORK = "framework"
+    INSTRUMENT = "instrument"
+
+
+class DefinitionSnapshot(db.Model):
+    """The exact text of a framework or instrument version, kept once a round uses it.
+
+    Rounds score against their snapshots, so editing a file never changes old results.
+    """
+
+    __tablename__ = "definition_snapshots"
+    __table_args__ = (UniqueConstraint("kind", "definition_id", "version", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[DefinitionKind] = mapped_column(_string_enum(DefinitionKind, "definition_kind"))
+    definition_id: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source_name: Mapped[str] = mapped_column(String(255))
+    source_text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RoundInstrument(db.Model):
+    """An instrument a round asks, in order; points at its snapshot once the round opens."""
+
+    __tablename__ = "round_instruments"
+    __table_args__ = (UniqueConstraint("round_id", "instrument_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    instrument_id: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    snapshot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("definition_snapshots.id", ondelete="RESTRICT"), default=None
+    )
+
+    snapshot: Mapped[DefinitionSnapshot | None] = relationship()
+
+
+class InvitationCode(db.Model):
+    """A single-use code. Holds no time and no link to the response it gave."""
+
+    __tablename__ = "invitation_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+def new_random_id() -> str:
+    """A random identifier (128 bits) that reveals nothing about insert order."""
+    return secrets.token_urlsafe(16)
+
+
+class Draft(db.Model):
+    """Answers saved page by page before submission; never counted, deleted at close."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_random_id)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    code_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitation_codes.id", ondelete="CASCADE"), unique=True, default=None
+    )
+    answers_json: Mapped[str] = mapped_column(Text, default="{}")
+    updated_on: Mapped[date] = mapped_column(Date, default=date.today)
+
+
+class Response(db.Model):
+    """One submitted, anonymous response: no user, code, address, agent or time of day."""
+
+    __tablename__ = "responses"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_random_id)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    submitted_on: Mapped[date] = mapped_column(Date, default=date.today)
+    sector: Mapped[str | None] = mapped_column(String(40), default=None)
+    role: Mapped[str | None] = mapped_column(String(40), default=None)
+
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Answer(db.Model):
+    """One answered item. The key is natural, so no sequence reveals the order of responses."""
+
+    __tablename__ = "answers"
+
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    instrument_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[float | None] = mapped_column(default=None)
+    dont_know: Mapped[bool] = mapped_column(Boolean, default=False)
+    text: Mapped[str | None] = mapped_column(Text, default=None)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class SubmissionKey(db.Model):
+    """Keys of forms already submitted, so a double click stores one response.
+
+    Kept apart from responses: the key cannot be joined to the answers it carried.
+    """
+
+    __tablename__ = "submission_keys"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)

@@ -159,7 +159,9 @@ def _delete_accounts(app: Flask) -> None:
 class TestLoginRateLimits:
     def test_per_account_limit_gives_429(self, database_url: str, tmp_path, make_user) -> None:
         app = make_app(
-            database_url, tmp_path / "rl", LOGIN_LIMIT_PER_ACCOUNT="3 per hour",
+            database_url,
+            tmp_path / "rl",
+            LOGIN_LIMIT_PER_ACCOUNT="3 per hour",
             LOGIN_LIMIT_PER_IP="100 per hour",
         )
         _create_account(app, "target@example.org")
@@ -177,7 +179,9 @@ class TestLoginRateLimits:
 
     def test_per_ip_limit_gives_429(self, database_url: str, tmp_path) -> None:
         app = make_app(
-            database_url, tmp_path / "rl", LOGIN_LIMIT_PER_IP="2 per hour",
+            database_url,
+            tmp_path / "rl",
+            LOGIN_LIMIT_PER_IP="2 per hour",
             LOGIN_LIMIT_PER_ACCOUNT="100 per hour",
         )
         client = app.test_client()
@@ -186,7 +190,9 @@ class TestLoginRateLimits:
 
     def test_successful_logins_do_not_count(self, database_url: str, tmp_path) -> None:
         app = make_app(
-            database_url, tmp_path / "rl", LOGIN_LIMIT_PER_ACCOUNT="2 per hour",
+            database_url,
+            tmp_path / "rl",
+            LOGIN_LIMIT_PER_ACCOUNT="2 per hour",
         )
         _create_account(app, "fine@example.org")
         for _ in range(4):

@@ -37,7 +37,7 @@ def test_headers_on_error_pages(client: FlaskClient, method: str, path: str, cod
     response = getattr(client, method)(path)
     assert response.status_code == code
     _assert_security_headers(response)
-    assert "<html lang=\"da\">" in response.get_data(as_text=True)
+    assert '<html lang="da">' in response.get_data(as_text=True)
 
 
 def test_error_page_in_english_after_language_switch(client: FlaskClient) -> None:
