@@ -89,20 +89,24 @@ def _register_blueprints(app: Flask) -> None:
     from survey_app.auth import bp as auth_bp
     from survey_app.main import bp as main_bp
     from survey_app.survey import bp as survey_bp
+    from survey_app.workspace import bp as workspace_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(workspace_bp)
     # Survey forms check their CSRF token themselves, so an expired token keeps the answers.
     csrf.exempt(survey_bp)
     app.register_blueprint(survey_bp)
 
 
 def _register_cli(app: Flask) -> None:
-    from survey_app.cli import users_cli
+    from survey_app.cli import demo_command, export_command, users_cli
     from survey_app.instrument_cli import instruments_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(instruments_cli)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(export_command)
 
 
 def _announce_setup_url(app: Flask) -> None:

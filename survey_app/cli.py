@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 
 import click
-from flask.cli import AppGroup, FlaskGroup
+from flask import current_app
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from survey_app.extensions import db
@@ -58,3 +59,58 @@ def _create_app():  # noqa: ANN202  (FlaskGroup passes no arguments)
 
 
 main = FlaskGroup(create_app=_create_app, help="Collective impact survey platform.")
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--seed", default=2027, show_default=True, help="Seed of the answer generator.")
+def demo_command(seed: int) -> None:
+    """Create a demo initiative with three closed rounds and one open round."""
+    from flask import url_for
+
+    from survey_app.services.demo import create_demo
+
+    login = create_demo(seed)
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    with current_app.test_request_context(base_url=base):
+        link = url_for("survey.intro", token=login.open_round_token, _external=True)
+    click.echo("Demo created.")
+    click.echo(f"  Log in at {base}/login")
+    click.echo(f"  E-mail:   {login.email}")
+    click.echo(f"  Password: {login.password}")
+    click.echo(f"  Open round link for partners: {link}")
+
+
+@click.command("export")
+@with_appcontext
+@click.option("--round", "round_id", type=int, required=True, help="Id of the round.")
+@click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="xlsx")
+@click.option(
+    "--table",
+    type=click.Choice(["all", "long", "wide", "scores", "items", "codebook"]),
+    default="all",
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+def export_command(round_id: int, file_format: str, table: str, output: str) -> None:
+    """Export a round's data (CSV: a zip with one file per table when --table all)."""
+    from survey_app.models import Round
+    from survey_app.services import exports
+
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        raise click.ClickException(f"no round with id {round_id}")
+    frames = exports.all_tables(round_) if table == "all" else {table: exports.table(round_, table)}
+    if file_format == "xlsx":
+        responses = exports.frame_responses(
+            frames.get("long", frames.get("wide", exports.table(round_, "long")))
+        )
+        notes = exports.raw_export_notes(round_, round_.initiative.min_group_size, responses)
+        body = exports.to_xlsx(frames, notes)
+    elif len(frames) == 1:
+        body = exports.to_csv(next(iter(frames.values())))
+    else:
+        body = exports.zip_of_csv(frames)
+    with open(output, "wb") as handle:
+        handle.write(body)
+    click.echo(f"Wrote {output} ({', '.join(frames)})")

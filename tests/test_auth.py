@@ -19,9 +19,10 @@ def test_login_success_redirects_to_start_page(client: FlaskClient, make_user) -
     response = login(client, "Anna@Example.org ")
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/")
-    start = client.get("/")
+    start = client.get("/", follow_redirects=True)
     assert start.status_code == 200
-    assert "anna@example.org" in start.get_data(as_text=True)
+    body = start.get_data(as_text=True)
+    assert "Dine initiativer" in body and "anna@example.org" in body
 
 
 def test_login_failure_shows_error_and_stays_logged_out(client: FlaskClient, make_user) -> None:
@@ -29,7 +30,7 @@ def test_login_failure_shows_error_and_stays_logged_out(client: FlaskClient, mak
     response = login(client, "anna@example.org", "wrong password here")
     assert response.status_code == 200
     assert "Forkert e-mail eller adgangskode." in response.get_data(as_text=True)
-    assert client.get("/").status_code == 302
+    assert client.get("/initiatives").status_code == 302
 
 
 def test_unknown_account_gets_the_same_message(client: FlaskClient) -> None:
@@ -44,7 +45,7 @@ def test_deactivated_account_cannot_log_in(app: Flask, client: FlaskClient, make
         db.session.commit()
     response = login(client, "off@example.org")
     assert response.status_code == 200
-    assert client.get("/").status_code == 302
+    assert client.get("/initiatives").status_code == 302
 
 
 def test_password_is_hashed_with_argon2id(app: Flask, make_user) -> None:
@@ -60,13 +61,13 @@ def test_old_session_cookie_is_refused_after_logout(client: FlaskClient, make_us
     login(client, "anna@example.org")
     stolen_cookie = client.get_cookie("session")
     assert stolen_cookie is not None
-    page = client.get("/")
+    page = client.get("/initiatives")
     token = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
 
     replay = client.application.test_client()
     replay.set_cookie("session", stolen_cookie.value, domain="localhost")
-    response = replay.get("/")
+    response = replay.get("/initiatives")
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
 
@@ -83,8 +84,8 @@ def test_password_change_ends_other_sessions(app: Flask, make_user) -> None:
         {"current": TEST_PASSWORD, "password": new_password, "confirm": new_password},
     )
     assert response.status_code == 302
-    assert laptop.get("/").status_code == 200
-    assert phone.get("/").status_code == 302
+    assert laptop.get("/initiatives").status_code == 200
+    assert phone.get("/initiatives").status_code == 302
     with app.app_context():
         assert accounts.authenticate("anna@example.org", new_password) is not None
 
@@ -93,14 +94,14 @@ def test_logout_needs_post(client: FlaskClient, make_user) -> None:
     make_user("anna@example.org")
     login(client, "anna@example.org")
     assert client.get("/logout").status_code == 405
-    assert client.get("/").status_code == 200
+    assert client.get("/initiatives").status_code == 200
 
 
 def test_post_without_csrf_token_is_rejected(client: FlaskClient, make_user) -> None:
     make_user("anna@example.org")
     response = client.post("/login", data={"email": "anna@example.org", "password": TEST_PASSWORD})
     assert response.status_code == 400
-    assert client.get("/").status_code == 302
+    assert client.get("/initiatives").status_code == 302
 
 
 def test_post_with_foreign_csrf_token_is_rejected(app: Flask, make_user) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import current_app, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -15,7 +15,7 @@ def index() -> ResponseReturnValue:
     """Facilitators land on their start page; visitors are asked to log in."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    return render_template("main/index.html")
+    return redirect(url_for("workspace.initiative_list"))
 
 
 @bp.route("/language", methods=["POST"])

@@ -201,9 +201,7 @@ def _typed_answer(item: Item, raw: Any) -> dict[str, Any] | None:
     return {"value": None, "dont_know": False, "text": text} if text else None
 
 
-def answer_rows(
-    plan: SurveyPlan, state: dict[str, Any], response_id: str
-) -> list[dict[str, Any]]:
+def answer_rows(plan: SurveyPlan, state: dict[str, Any], response_id: str) -> list[dict[str, Any]]:
     """Typed answer rows of a draft, ready for one bulk insert."""
     rows = []
     for instrument in plan.definitions.instruments:
@@ -215,8 +213,12 @@ def answer_rows(
                 typed = _typed_answer(item, raw_answers[item.id])
                 if typed is not None:
                     rows.append(
-                        {"response_id": response_id, "instrument_id": instrument.id,
-                         "item_id": item.id, **typed}
+                        {
+                            "response_id": response_id,
+                            "instrument_id": instrument.id,
+                            "item_id": item.id,
+                            **typed,
+                        }
                     )
     return rows
 
@@ -236,9 +238,7 @@ _TAKE_DRAFT = (
     .where(
         _DRAFTS.c.id == bindparam("draft_id"),
         _DRAFTS.c.round_id == bindparam("round_id"),
-        exists().where(
-            _ROUNDS.c.id == bindparam("round_id"), _ROUNDS.c.status == RoundStatus.OPEN
-        ),
+        exists().where(_ROUNDS.c.id == bindparam("round_id"), _ROUNDS.c.status == RoundStatus.OPEN),
     )
     .returning(
         _DRAFTS.c.answers_json,
