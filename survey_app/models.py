@@ -228,6 +228,7 @@ class Draft(db.Model):
     """Answers saved page by page before submission; never counted, deleted at close."""
 
     __tablename__ = "drafts"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_random_id)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
@@ -242,6 +243,7 @@ class Response(db.Model):
     """One submitted, anonymous response: no user, code, address, agent or time of day."""
 
     __tablename__ = "responses"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_random_id)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
@@ -258,6 +260,8 @@ class Answer(db.Model):
     """One answered item. The key is natural, so no sequence reveals the order of responses."""
 
     __tablename__ = "answers"
+    # SQLite: the composite primary key is the table itself, one b-tree instead of two.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     response_id: Mapped[str] = mapped_column(
         ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
@@ -278,6 +282,7 @@ class SubmissionKey(db.Model):
     """
 
     __tablename__ = "submission_keys"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)

@@ -124,7 +124,10 @@ def table(round_: Round, name: str, analysis: Analysis | None = None) -> pd.Data
 def to_csv(frame: pd.DataFrame) -> bytes:
     """CSV in UTF-8 with a byte-order mark, so spreadsheet programs read æ, ø and å."""
     buffer = io.StringIO()
-    neutralise_frame(frame).to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL)
+    # RFC 4180 line ends: any field holding \r or \n is then quoted, so rows stay rows.
+    neutralise_frame(frame).to_csv(
+        buffer, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n"
+    )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -140,9 +143,8 @@ def to_xlsx(frames: dict[str, pd.DataFrame], notes: list[str] | None = None) -> 
         workbook.remove(first)
     for name, frame in frames.items():
         sheet = workbook.create_sheet(title=name[:31])
-        safe = neutralise_frame(frame)
-        _append(sheet, list(safe.columns))
-        for row in safe.itertuples(index=False, name=None):
+        _append(sheet, [str(column) for column in frame.columns])
+        for row in frame.itertuples(index=False, name=None):
             _append(sheet, list(row))
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -150,7 +152,7 @@ def to_xlsx(frames: dict[str, pd.DataFrame], notes: list[str] | None = None) -> 
 
 
 def _append(sheet, values: list[object]) -> None:  # noqa: ANN001  (openpyxl worksheet)
-    """Append a row; numbers stay numbers, everything else is written as a plain string."""
+    """Append a row; numbers stay numbers, all text is neutralised and stored as a string."""
     sheet.append([_xlsx_value(value) for value in values])
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str):
@@ -166,7 +168,7 @@ def _xlsx_value(value: object) -> object:
         return value
     text = value if isinstance(value, str) else str(value)
     # Control characters are not allowed in XLSX and would make openpyxl refuse the file.
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
+    return neutralise_cell(ILLEGAL_CHARACTERS_RE.sub("", text))
 
 
 def raw_export_notes(round_: Round, k: int, n_responses: int) -> list[str]:
