@@ -87,6 +87,7 @@ def _select_locale() -> str:
 
 def _register_blueprints(app: Flask) -> None:
     from survey_app.auth import bp as auth_bp
+    from survey_app.library import bp as library_bp
     from survey_app.main import bp as main_bp
     from survey_app.survey import bp as survey_bp
     from survey_app.workspace import bp as workspace_bp
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(workspace_bp)
+    app.register_blueprint(library_bp)
     # Survey forms check their CSRF token themselves, so an expired token keeps the answers.
     csrf.exempt(survey_bp)
     app.register_blueprint(survey_bp)

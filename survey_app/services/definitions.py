@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from survey_app.core.instruments import Framework, Instrument
 from survey_app.core.loader import (
@@ -19,17 +19,33 @@ from survey_app.core.loader import (
 )
 from survey_app.extensions import db
 from survey_app.instrument_files import NOT_BUMPED, load_library
-from survey_app.models import DefinitionKind, DefinitionSnapshot, Round
+from survey_app.models import DefinitionKind, DefinitionSnapshot, Round, UploadedInstrument
 
 SHIPPED_ORDER = ("readiness", "consensus", "collaboration", "resources")
 
 
 @dataclass(frozen=True)
+class StoredVersion:
+    """One instrument version and where it comes from: a shipped file or an upload."""
+
+    instrument: Instrument
+    origin: str  # "file" or "upload"
+    upload_text: str | None = None
+
+    def text(self) -> str:
+        """The exact text of this version (a file is checked against its content hash)."""
+        if self.upload_text is not None:
+            return self.upload_text
+        return _source_text(self.instrument.source, self.instrument.content_hash)
+
+
+@dataclass(frozen=True)
 class Library:
-    """The valid definitions currently in the instruments folder (newest version of each)."""
+    """The valid instruments: shipped files plus uploaded versions (newest of each id)."""
 
     framework: Framework
     instruments: dict[str, Instrument]
+    versions: dict[tuple[str, int], StoredVersion]
     errors: tuple[InstrumentError, ...]
 
     def instrument_ids(self) -> list[str]:
@@ -53,7 +69,7 @@ class RoundDefinitions:
 
 
 _lock = threading.Lock()
-_library_cache: dict[str, tuple[tuple[tuple[str, float, int], ...], Library]] = {}
+_library_cache: dict[str, tuple[tuple[object, ...], Library]] = {}
 _snapshot_cache: dict[tuple[object, ...], RoundDefinitions] = {}
 
 
@@ -62,10 +78,17 @@ def _folder_state(folder: Path) -> tuple[tuple[str, float, int], ...]:
     return tuple(sorted((name, stat.st_mtime, stat.st_size) for name, stat in files))
 
 
+def _uploads_state() -> tuple[int, int]:
+    count, newest = db.session.execute(
+        select(func.count(UploadedInstrument.id), func.max(UploadedInstrument.id))
+    ).one()
+    return int(count or 0), int(newest or 0)
+
+
 def current_library() -> Library:
-    """The valid definitions of the instruments folder, re-read when a file changes."""
+    """The valid definitions, re-read when a file changes or a version is uploaded."""
     folder = Path(current_app.config["INSTRUMENTS_DIR"])
-    state = _folder_state(folder)
+    state = (_folder_state(folder), _uploads_state())
     with _lock:
         cached = _library_cache.get(str(folder))
         if cached and cached[0] == state:
@@ -80,10 +103,26 @@ def _read_library(folder: Path) -> Library:
     loaded = load_library(folder)
     if loaded.framework is None:
         raise ValidationFailed(loaded.errors)
-    newest = {instrument.id: instrument for instrument in loaded.latest()}
+    versions = {
+        key: StoredVersion(instrument, "file") for key, instrument in loaded.instruments.items()
+    }
+    errors = list(loaded.errors)
+    for upload in db.session.scalars(select(UploadedInstrument).order_by(UploadedInstrument.id)):
+        key = (upload.instrument_id, upload.version)
+        if key in versions:
+            continue  # a shipped file of the same version takes precedence
+        try:
+            instrument = load_instrument(upload.source_name, upload.source_text, loaded.framework)
+        except ValidationFailed as failed:  # e.g. the framework changed since the upload
+            errors.extend(failed.errors)
+            continue
+        versions[key] = StoredVersion(instrument, "upload", upload.source_text)
+    newest: dict[str, Instrument] = {}
+    for (instrument_id, _version), stored in sorted(versions.items()):
+        newest[instrument_id] = stored.instrument
     ordered = {key: newest[key] for key in SHIPPED_ORDER if key in newest}
-    ordered.update({key: value for key, value in newest.items() if key not in ordered})
-    return Library(loaded.framework, ordered, loaded.errors)
+    ordered.update({key: value for key, value in sorted(newest.items()) if key not in ordered})
+    return Library(loaded.framework, ordered, versions, tuple(errors))
 
 
 def _source_text(source: str, expected_hash: str) -> str:
@@ -95,7 +134,9 @@ def _source_text(source: str, expected_hash: str) -> str:
     return text
 
 
-def _snapshot(kind: DefinitionKind, definition: Framework | Instrument) -> DefinitionSnapshot:
+def _snapshot(
+    kind: DefinitionKind, definition: Framework | Instrument, text: str
+) -> DefinitionSnapshot:
     """The stored snapshot of a definition version, created on first use."""
     existing = db.session.scalar(
         select(DefinitionSnapshot).where(
@@ -113,7 +154,7 @@ def _snapshot(kind: DefinitionKind, definition: Framework | Instrument) -> Defin
         version=definition.version,
         content_hash=definition.content_hash,
         source_name=Path(definition.source).name,
-        source_text=_source_text(definition.source, definition.content_hash),
+        source_text=text,
     )
     db.session.add(snapshot)
     db.session.flush()
@@ -128,7 +169,9 @@ def snapshot_round(round_: Round) -> None:
     """
     library = current_library()
     if round_.framework_snapshot_id is None:
-        round_.framework_snapshot = _snapshot(DefinitionKind.FRAMEWORK, library.framework)
+        framework = library.framework
+        framework_text = _source_text(framework.source, framework.content_hash)
+        round_.framework_snapshot = _snapshot(DefinitionKind.FRAMEWORK, framework, framework_text)
     used = used_instrument_hashes()
     for entry in round_.instruments:
         if entry.snapshot_id is not None:
@@ -137,7 +180,8 @@ def snapshot_round(round_: Round) -> None:
         earlier = used.get((instrument.id, instrument.version))
         if earlier is not None and earlier != instrument.content_hash:
             raise ValidationFailed([InstrumentError(instrument.source, 1, "version", NOT_BUMPED)])
-        entry.snapshot = _snapshot(DefinitionKind.INSTRUMENT, instrument)
+        text = library.versions[(instrument.id, instrument.version)].text()
+        entry.snapshot = _snapshot(DefinitionKind.INSTRUMENT, instrument, text)
 
 
 def round_definitions(round_: Round) -> RoundDefinitions:

@@ -73,6 +73,11 @@ def survey_plan(round_: Round) -> SurveyPlan:
     return _plan(round_definitions(round_))
 
 
+def plan_for(definitions: RoundDefinitions) -> SurveyPlan:
+    """The pages for a set of definitions without a round (the library's preview)."""
+    return _plan(definitions)
+
+
 @lru_cache(maxsize=256)
 def _plan(definitions: RoundDefinitions) -> SurveyPlan:
     pages: list[Page] = []

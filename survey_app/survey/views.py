@@ -235,6 +235,7 @@ def _render_page(
         expired=expired,
         field_name=field_name,
         framework=plan.definitions.framework,
+        min_group_size=round_.initiative.min_group_size,
     )
 
 
