@@ -15,7 +15,7 @@ from survey_app.library import bp
 from survey_app.services import exports, library
 from survey_app.services import survey as survey_service
 from survey_app.services.definitions import RoundDefinitions, current_library
-from survey_app.survey.forms import background_form_class, section_form_class
+from survey_app.survey.views import page_form, render_survey_page
 
 
 class UploadForm(FlaskForm):
@@ -87,14 +87,17 @@ def preview(instrument_id: str, number: int) -> ResponseReturnValue:
     values: dict[str, object] = {}
     language = request.form.get("switch_language")
     if request.method == "POST" and language in ("da", "en"):
-        return redirect(url_for("library.preview", instrument_id=instrument_id, number=number,
-                                page=page.number, lang=language))
-    if request.method == "POST":
-        form = (
-            background_form_class(definitions.framework.background)()
-            if page.is_background
-            else section_form_class(page.instrument, page.section.id)()
+        return redirect(
+            url_for(
+                "library.preview",
+                instrument_id=instrument_id,
+                number=number,
+                page=page.number,
+                lang=language,
+            )
         )
+    if request.method == "POST":
+        form = page_form(page, plan)
         if form.validate():
             target = page.number + (-1 if request.form.get("action") == "back" else 1)
             target = max(1, min(target, len(plan.pages)))
@@ -109,17 +112,12 @@ def preview(instrument_id: str, number: int) -> ResponseReturnValue:
             )
         errors = {name: list(messages) for name, messages in form.errors.items()}
         values = {key[2:]: request.form.get(key) for key in request.form if key.startswith("q_")}
-    return render_template(
-        "survey/page.html",
-        round=None,
-        plan=plan,
-        page=page,
-        errors={name: messages for name, messages in errors.items() if name != "csrf_token"},
-        values=values,
-        expired=False,
-        framework=definitions.framework,
-        min_group_size=definitions.framework.thresholds.min_group_size,
-        preview=True,
+    return render_survey_page(
+        plan,
+        page,
+        errors,
+        values,
+        definitions.framework.thresholds.min_group_size,
         form_action=url_for(
             "library.preview",
             instrument_id=instrument_id,

@@ -56,6 +56,17 @@ def _open_round_or_page(round_id: int) -> tuple[Round | None, ResponseReturnValu
     return round_, None
 
 
+def _round_and_draft(round_id: int) -> tuple[Round, Draft, ResponseReturnValue | None]:
+    """The open round and this browser's draft, or the page that explains why not."""
+    round_, refusal = _open_round_or_page(round_id)
+    if refusal is not None:
+        return round_, None, refusal  # type: ignore[return-value]
+    draft = _session_draft(round_id)
+    if draft is None:
+        return round_, None, (render_template("survey/no_draft.html"), 410)  # type: ignore[return-value]
+    return round_, draft, None
+
+
 @bp.route("/s/<token>")
 def intro(token: str) -> ResponseReturnValue:
     """The intro page behind the open round link."""
@@ -120,7 +131,8 @@ def enter_code() -> ResponseReturnValue:
     return render_template("survey/enter_code.html", form=form)
 
 
-def _page_form(page: service.Page, plan: service.SurveyPlan) -> SurveyPageForm:
+def page_form(page: service.Page, plan: service.SurveyPlan) -> SurveyPageForm:
+    """The WTForms form that validates one survey page (bound to the request's data)."""
     if page.is_background:
         return background_form_class(plan.definitions.framework.background)()
     return section_form_class(page.instrument, page.section.id)()  # type: ignore[union-attr,arg-type]
@@ -165,12 +177,9 @@ def _posted_values(form: SurveyPageForm, item_ids: list[str]) -> dict[str, Any]:
 @bp.route("/r/<int:round_id>/page/<int:number>", methods=["GET", "POST"])
 def page(round_id: int, number: int) -> ResponseReturnValue:
     """One page of the survey: show it with the saved answers, or save and move on."""
-    round_, refusal = _open_round_or_page(round_id)
+    round_, draft, refusal = _round_and_draft(round_id)
     if refusal is not None:
         return refusal
-    draft = _session_draft(round_id)
-    if draft is None:
-        return render_template("survey/no_draft.html"), 410
     plan = service.survey_plan(round_)
     current = plan.page(number)
     if current is None:
@@ -178,7 +187,7 @@ def page(round_id: int, number: int) -> ResponseReturnValue:
     if request.method == "GET":
         # No form object on GET: the template needs only the saved values.
         return _render_page(round_, plan, current, {}, service.saved_answers(draft, current))
-    form = _page_form(current, plan)
+    form = page_form(current, plan)
     item_ids = _page_item_ids(current, plan)
 
     _reject_malformed_post(item_ids, form)
@@ -225,6 +234,29 @@ def _render_page(
     *,
     expired: bool = False,
 ) -> str:
+    return render_survey_page(
+        plan,
+        current,
+        errors,
+        values,
+        round_.initiative.min_group_size,
+        round_=round_,
+        expired=expired,
+    )
+
+
+def render_survey_page(
+    plan: service.SurveyPlan,
+    current: service.Page,
+    errors: dict[str, list[str]],
+    values: dict[str, Any],
+    min_group_size: int,
+    *,
+    round_: Round | None = None,
+    expired: bool = False,
+    form_action: str | None = None,
+) -> str:
+    """Render one survey page; the library's preview uses it too, with a form_action."""
     return render_template(
         "survey/page.html",
         round=round_,
@@ -233,21 +265,19 @@ def _render_page(
         errors={name: messages for name, messages in errors.items() if name != "csrf_token"},
         values=values,
         expired=expired,
-        field_name=field_name,
         framework=plan.definitions.framework,
-        min_group_size=round_.initiative.min_group_size,
+        min_group_size=min_group_size,
+        preview=form_action is not None,
+        form_action=form_action,
     )
 
 
 @bp.route("/r/<int:round_id>/review")
 def review(round_id: int) -> ResponseReturnValue:
     """Every answer on one page, with links back to change them, and the submit button."""
-    round_, refusal = _open_round_or_page(round_id)
+    round_, draft, refusal = _round_and_draft(round_id)
     if refusal is not None:
         return refusal
-    draft = _session_draft(round_id)
-    if draft is None:
-        return render_template("survey/no_draft.html"), 410
     plan = service.survey_plan(round_)
     state = service.draft_state(draft)
     return render_template(
