@@ -9,11 +9,12 @@ PYTEST_ARGS ?=
 PO_FILES := $(wildcard survey_app/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test test-postgres lint translations bench clean help
+.PHONY: run demo test test-postgres lint translations bench clean help
 
 help:
 	@echo "make run   - set up and serve http://$(HOST):$(PORT) on SQLite"
 	@echo "make test  - set up and run the whole test suite"
+	@echo "make demo  - add a demo initiative with answered rounds (run it beside make run)"
 	@echo "make lint  - ruff"
 	@echo "make bench - benchmarks, written to bench/results.md"
 
@@ -39,6 +40,11 @@ run: $(VENV)/.installed-runtime translations
 	APP_ENV=$${APP_ENV:-development} $(BIN)/survey-app db upgrade
 	APP_ENV=$${APP_ENV:-development} $(BIN)/survey-app run --host $(HOST) --port $(PORT)
 
+# A demo initiative with three closed rounds and an open one; prints a login and a link.
+demo: $(VENV)/.installed-runtime translations
+	APP_ENV=$${APP_ENV:-development} $(BIN)/survey-app db upgrade
+	APP_ENV=$${APP_ENV:-development} $(BIN)/survey-app demo
+
 test: $(VENV)/.installed-dev translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -54,3 +60,9 @@ bench: $(VENV)/.installed-dev translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+
+# Load tests against gunicorn with 4 workers (tests/load), at the large scale. PostgreSQL is
+# included when TEST_DATABASE_URL is set. Figures end up in test-artifacts/load-results.md.
+.PHONY: load
+load: $(VENV)/.installed-dev translations
+	LOAD_SCALE=$${LOAD_SCALE:-large} $(BIN)/python -m pytest -m load tests/load $(PYTEST_ARGS)
