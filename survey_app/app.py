@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from sqlalchemy import inspect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -68,6 +68,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user_from_session_id)
     init_security(app)
     app.before_request(_declare_write_intent)
+    app.teardown_request(_forget_write_intent)
 
     @app.context_processor
     def _language_context() -> dict[str, Any]:
@@ -75,7 +76,16 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _declare_write_intent() -> None:
-    database.set_write_intent(request.method not in {"GET", "HEAD", "OPTIONS"})
+    g.write_intent_token = database.set_write_intent(
+        request.method not in {"GET", "HEAD", "OPTIONS"}
+    )
+
+
+def _forget_write_intent(_error: BaseException | None) -> None:
+    # A worker thread serves many requests; a GET's "read only" must not outlive it.
+    token = g.pop("write_intent_token", None)
+    if token is not None:
+        database.reset_write_intent(token)
 
 
 def _select_locale() -> str:

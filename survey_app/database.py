@@ -6,7 +6,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any
 
 from sqlalchemy import event
@@ -42,9 +42,14 @@ def _begin_immediate(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
-def set_write_intent(writes: bool) -> None:
+def set_write_intent(writes: bool) -> Token[bool]:
     """Declare whether the transactions of the current request may write."""
-    _write_intent.set(writes)
+    return _write_intent.set(writes)
+
+
+def reset_write_intent(token: Token[bool]) -> None:
+    """Restore the intent in force before the request (so it cannot leak to later work)."""
+    _write_intent.reset(token)
 
 
 @contextmanager
