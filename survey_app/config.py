@@ -36,7 +36,7 @@ def environment_config(instance_path: Path) -> dict[str, Any]:
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 15 minutes"),
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "CODE_LIMIT_PER_IP": os.environ.get("CODE_LIMIT_PER_IP", "30 per minute;300 per hour"),
-        "SUBMIT_LIMIT_PER_IP": os.environ.get("SUBMIT_LIMIT_PER_IP", "120 per minute"),
+        "SUBMIT_LIMIT_PER_IP": os.environ.get("SUBMIT_LIMIT_PER_IP", "600 per minute"),
         "SESSION_COOKIE_SECURE": _flag("COOKIE_SECURE", not relaxed),
         "REMEMBER_COOKIE_SECURE": _flag("COOKIE_SECURE", not relaxed),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
