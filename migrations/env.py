@@ -91,6 +91,13 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # The app turns foreign keys on for every SQLite connection. A batch migration
+            # copies a table and drops the original, and with foreign keys on that DROP
+            # would cascade into the rows that refer to it. The pragma only works outside a
+            # transaction, so it goes to the raw connection before anything else runs.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -99,6 +106,13 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left dangling references: {broken[:5]}")
+        if sqlite:
+            # Never hand this connection (foreign keys off) back to the pool.
+            connection.invalidate()
 
 
 if context.is_offline_mode():

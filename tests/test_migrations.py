@@ -85,3 +85,32 @@ def test_write_transactions_take_the_sqlite_write_lock_at_begin(tmp_path) -> Non
             other.close()
             connection.rollback()
         db.engine.dispose()
+
+
+def test_upgrading_keeps_existing_answers(empty_database_url: str, tmp_path) -> None:
+    """Batch migrations copy tables on SQLite; dropping the old copy must not cascade."""
+    app = make_app(empty_database_url, tmp_path / "instance")
+    tables = ("rounds", "responses", "answers")
+    with app.app_context():
+        upgrade(revision="0003")
+        for statement in (
+            "INSERT INTO initiatives (name, description, language, min_group_size, created_at)"
+            " VALUES ('I', '', 'da', 5, '2026-01-01')",
+            "INSERT INTO rounds (initiative_id, name, status, link_token, created_at, link_enabled)"
+            " SELECT id, 'R', 'open', 'token', '2026-01-01', true FROM initiatives",
+            "INSERT INTO responses (id, round_id, submitted_on)"
+            " SELECT 'response-1', id, '2026-01-01' FROM rounds",
+            "INSERT INTO answers (response_id, instrument_id, item_id, value, dont_know)"
+            " VALUES ('response-1', 'consensus', 'problem_1', 4, false)",
+        ):
+            db.session.execute(text(statement))
+        db.session.commit()
+        upgrade()
+        counts = [db.session.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in tables]
+        db.session.commit()
+        assert counts == [1, 1, 1]
+        with db.engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.session.remove()
+        db.engine.dispose()

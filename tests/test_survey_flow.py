@@ -35,11 +35,11 @@ def test_complete_survey_by_link_stores_one_response(app: Flask) -> None:
     assert response.status_code == 302 and "/thanks" in response.headers["Location"]
     thanks = client.get(response.headers["Location"]).get_data(True)
     assert "Tak for dine svar" in thanks
+    scale_items = [i for i in _instrument(app, "consensus").items() if i.kind == "scale"]
     with app.app_context():
         stored = db.session.scalars(select(Response)).one()
         answers = db.session.scalars(select(Answer)).all()
         assert {a.value for a in answers} == {4.0}
-        scale_items = [i for i in _instrument(app, "consensus").items() if i.kind == "scale"]
         assert len(answers) == len(scale_items)
         assert stored.round_id == opened.round_id
     assert _count(app, Draft) == 0
