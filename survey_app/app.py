@@ -96,15 +96,21 @@ def _select_locale() -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from survey_app.admin import bp as admin_bp
     from survey_app.auth import bp as auth_bp
+    from survey_app.legal import bp as legal_bp
     from survey_app.library import bp as library_bp
     from survey_app.main import bp as main_bp
+    from survey_app.reports import bp as reports_bp
     from survey_app.survey import bp as survey_bp
     from survey_app.workspace import bp as workspace_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(workspace_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(legal_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(library_bp)
     # Survey forms check their CSRF token themselves, so an expired token keeps the answers.
     csrf.exempt(survey_bp)
@@ -112,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from survey_app.admin_cli import backup_command, restore_command, retention_cli
     from survey_app.cli import demo_command, export_command, users_cli
     from survey_app.instrument_cli import instruments_cli
 
@@ -119,6 +126,12 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(instruments_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(retention_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    from survey_app.reports.cli import report_command
+
+    app.cli.add_command(report_command)
 
 
 def _announce_setup_url(app: Flask) -> None:

@@ -43,6 +43,24 @@ def environment_config(instance_path: Path) -> dict[str, Any]:
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         "INSTRUMENTS_DIR": os.environ.get("INSTRUMENTS_DIR", str(PROJECT_ROOT / "instruments")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
+        "REPORT_TIMEOUT": float(os.environ.get("REPORT_TIMEOUT", "30")),
+        **_admin_config(),
+    }
+
+
+def _admin_config() -> dict[str, Any]:
+    """Mail, one-time password links and the data controller named on the privacy page."""
+    return {
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", True),
+        "MAIL_USE_SSL": _flag("MAIL_USE_SSL", False),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", ""),
+        "SET_PASSWORD_LINK_HOURS": int(os.environ.get("SET_PASSWORD_LINK_HOURS", "72")),
+        "CONTROLLER_NAME": os.environ.get("CONTROLLER_NAME", ""),
+        "CONTROLLER_EMAIL": os.environ.get("CONTROLLER_EMAIL", ""),
     }
 
 

@@ -32,6 +32,9 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA synchronous = FULL")
+    # Deleted and overwritten content (redacted comments, deleted rounds) is zeroed on
+    # disk instead of lingering in free space.
+    cursor.execute("PRAGMA secure_delete = ON")
     cursor.close()
 
 

@@ -102,6 +102,8 @@ class Initiative(db.Model):
     language: Mapped[str] = mapped_column(String(5), default="da")
     min_group_size: Mapped[int] = mapped_column(Integer, default=5)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Raw answers of a round are deleted this many months after it closes; None keeps them.
+    retention_months: Mapped[int | None] = mapped_column(Integer, default=None)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="initiative", cascade="all, delete-orphan"
@@ -163,6 +165,9 @@ class Round(db.Model):
         cascade="all, delete-orphan", order_by="RoundInstrument.position"
     )
     framework_snapshot: Mapped[DefinitionSnapshot | None] = relationship()
+    # Bumped whenever stored answers change in place (comment redaction), so cached
+    # analyses of the round are recomputed.
+    results_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class DefinitionKind(enum.StrEnum):
@@ -307,3 +312,61 @@ class UploadedInstrument(db.Model):
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PasswordLink(db.Model):
+    """A one-time link that lets a user set their password; only its SHA-256 is stored."""
+
+    __tablename__ = "password_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class AuditEntry(db.Model):
+    """Who did what to which object, when. Never a partner, an answer, a code or an address.
+
+    The actor's e-mail is copied, so the entry stays readable if the account goes away;
+    `initiative_id` scopes the entry for the initiative's owners and becomes NULL when the
+    initiative is deleted (the entry itself is kept).
+    """
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None, index=True
+    )
+    user_email: Mapped[str] = mapped_column(String(254), default="")
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    object_type: Mapped[str] = mapped_column(String(30), default="")
+    object_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    initiative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("initiatives.id", ondelete="SET NULL"), default=None, index=True
+    )
+    detail: Mapped[str] = mapped_column(String(200), default="")
+
+
+class RoundScoreSnapshot(db.Model):
+    """The aggregated result of a round whose raw answers were deleted under retention.
+
+    `result_json` holds the scored round (statistics that met the minimum group size,
+    suppression markers elsewhere; no comments and no answers), enough to show the
+    dashboard and to compare rounds across years.
+    """
+
+    __tablename__ = "round_score_snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), unique=True)
+    format_version: Mapped[int] = mapped_column(Integer, default=1)
+    checksum: Mapped[str] = mapped_column(String(64))
+    result_json: Mapped[str] = mapped_column(Text)
+    raw_deleted_on: Mapped[date] = mapped_column(Date, default=date.today)

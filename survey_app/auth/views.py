@@ -12,7 +12,7 @@ from survey_app.auth.forms import ChangePasswordForm, LoginForm, SetupForm
 from survey_app.extensions import db, limiter
 from survey_app.models import Role
 from survey_app.security import is_safe_next, verify_password
-from survey_app.services import accounts
+from survey_app.services import accounts, audit
 
 
 def _login_failed(response: object) -> bool:
@@ -51,9 +51,12 @@ def login() -> ResponseReturnValue:
         user = accounts.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
             accounts.record_login(user)
+            audit.record(audit.LOGIN, actor=user)
             db.session.commit()
             login_user(user)
             return redirect(next_target if is_safe_next(next_target) else url_for("main.index"))
+        audit.record(audit.LOGIN_FAILED, email=audit.typed_email(form.email.data or ""))
+        db.session.commit()
         flash(_("Wrong e-mail or password."), "error")
     return render_template("auth/login.html", form=form), 200
 
@@ -63,6 +66,7 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     """Log out and invalidate every earlier session cookie of this user."""
     accounts.end_all_sessions(current_user)
+    audit.record(audit.LOGOUT)
     db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
@@ -82,6 +86,7 @@ def setup(token: str) -> ResponseReturnValue:
             role=Role.ADMIN,
             name=form.name.data or "",
         )
+        audit.record(audit.ACCOUNT_CREATED, user, actor=user, detail="first administrator")
         db.session.commit()
         accounts.consume_setup_token(current_app.instance_path)
         login_user(user)
@@ -100,6 +105,7 @@ def change_password() -> ResponseReturnValue:
             form.current.errors = [_("The current password is wrong.")]
         else:
             accounts.change_password(current_user, form.password.data or "")
+            audit.record(audit.PASSWORD_CHANGED)
             db.session.commit()
             login_user(current_user)  # this session continues with the new version
             flash(_("Your password is changed. Other sessions are logged out."), "info")

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from survey_app.core.analysis import Analysis, analyse_round
 from survey_app.extensions import db
 from survey_app.models import Answer, Response, Round
+from survey_app.services import retention
 from survey_app.services.definitions import round_definitions
 
 ANSWER_COLUMNS = ["response_id", "instrument_id", "item_id", "value", "dont_know", "text"]
@@ -70,7 +71,14 @@ def _cache_key(round_: Round) -> tuple[object, ...]:
 
 
 def round_analysis(round_: Round) -> Analysis:
-    """The scored round with profile, strengths and weaknesses and next steps (cached)."""
+    """The scored round with profile, strengths and weaknesses and next steps (cached).
+
+    A round whose raw answers were deleted under retention is served from its stored
+    aggregates.
+    """
+    stored = retention.stored_analysis(round_)
+    if stored is not None:
+        return stored
     key = _cache_key(round_)
     with _cache_lock:
         cached = _cache.get(key)

@@ -20,7 +20,7 @@ from wtforms import SelectChoice
 
 from survey_app.extensions import db
 from survey_app.models import InvitationCode, RoundStatus
-from survey_app.services import access, distribution, initiatives, rounds
+from survey_app.services import access, audit, distribution, initiatives, retention, rounds
 from survey_app.services import comparison as comparison_service
 from survey_app.services import exports as export_service
 from survey_app.services.definitions import current_library
@@ -71,6 +71,7 @@ def initiative_new() -> ResponseReturnValue:
             form.language.data or "da",
             form.min_group_size.data or 5,
         )
+        audit.record(audit.INITIATIVE_CREATED, initiative)
         db.session.commit()
         flash(_("The initiative is created."), "info")
         return redirect(url_for("workspace.initiative_view", initiative_id=initiative.id))
@@ -97,6 +98,7 @@ def initiative_edit(initiative_id: int) -> ResponseReturnValue:
     form = InitiativeForm(obj=initiative)
     if form.validate_on_submit():
         form.populate_obj(initiative)
+        audit.record(audit.INITIATIVE_UPDATED, initiative)
         db.session.commit()
         flash(_("Your changes are saved."), "info")
         return redirect(url_for("workspace.initiative_view", initiative_id=initiative.id))
@@ -114,7 +116,11 @@ def members(initiative_id: int) -> ResponseReturnValue:
             abort(403)
         if form.validate_on_submit():
             try:
-                initiatives.add_member(initiative, form.email.data or "", form.is_owner.data)
+                added = initiatives.add_member(
+                    initiative, form.email.data or "", form.is_owner.data
+                )
+                owner = " (owner)" if added.is_owner else ""
+                audit.record(audit.MEMBER_ADDED, initiative, detail=added.user.email + owner)
                 db.session.commit()
                 flash(_("The member is added."), "info")
                 return redirect(url_for("workspace.members", initiative_id=initiative.id))
@@ -139,7 +145,11 @@ def member_remove(initiative_id: int, membership_id: int) -> ResponseReturnValue
         abort(403)
     if ActionForm().validate_on_submit():
         try:
+            email = next(
+                (m.user.email for m in initiative.memberships if m.id == membership_id), ""
+            )
             initiatives.remove_member(initiative, membership_id)
+            audit.record(audit.MEMBER_REMOVED, initiative, detail=email)
             db.session.commit()
             flash(_("The member is removed."), "info")
         except initiatives.MembershipError:
@@ -178,6 +188,7 @@ def round_new(initiative_id: int) -> ResponseReturnValue:
             planned_start=form.planned_start.data,
             planned_end=form.planned_end.data,
         )
+        audit.record(audit.ROUND_CREATED, round_)
         db.session.commit()
         flash(_("The round is created as a draft. Open it when partners may answer."), "info")
         return redirect(url_for("workspace.round_view", round_id=round_.id))
@@ -229,12 +240,22 @@ def round_view(round_id: int) -> ResponseReturnValue:
     )
 
 
+ROUND_ACTIONS = {
+    "open": audit.ROUND_OPENED,
+    "close": audit.ROUND_CLOSED,
+    "reopen": audit.ROUND_REOPENED,
+}
+
+
 @bp.route("/rounds/<int:round_id>/<any(open, close, reopen):action>", methods=["POST"])
 def round_state(round_id: int, action: str) -> ResponseReturnValue:
     """Open, close or reopen a round."""
     round_ = access.round_or_404(current_user, round_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if action != "close" and retention.raw_deleted_on(round_):
+        flash(_("The raw answers of this round are deleted: it cannot open again."), "error")
+        return redirect(url_for("workspace.round_view", round_id=round_.id))
     try:
         if action == "close":
             rounds.close_round(round_)
@@ -242,6 +263,7 @@ def round_state(round_id: int, action: str) -> ResponseReturnValue:
         else:
             rounds.open_round(round_)
             message = _("The round is open for answers.")
+        audit.record(ROUND_ACTIONS[action], round_)
         db.session.commit()
         flash(message, "info")
     except rounds.RoundStateError:
@@ -273,6 +295,7 @@ def codes_create(round_id: int) -> ResponseReturnValue:
     form = CodesForm()
     if form.validate_on_submit():
         created = rounds.generate_codes(round_, form.count.data or 0)
+        audit.record(audit.CODES_GENERATED, round_, detail=f"{len(created)} codes")
         db.session.commit()
         flash(_("%(n)d new codes are ready.", n=len(created)), "info")
     else:
@@ -323,6 +346,7 @@ def codes_csv(round_id: int) -> ResponseReturnValue:
     """All invitation codes of a round as CSV."""
     round_ = access.round_or_404(current_user, round_id)
     body = distribution.codes_csv(_round_codes(round_.id), round_.name)
+    audit.record_now(audit.CODES_DOWNLOADED, round_, detail="csv")
     return Response(
         body,
         mimetype="text/csv",
@@ -338,6 +362,7 @@ def codes_print(round_id: int) -> ResponseReturnValue:
         InvitationCode.round_id == round_.id, InvitationCode.used.is_(False)
     )
     codes = list(db.session.scalars(query.order_by(InvitationCode.id)))
+    audit.record_now(audit.CODES_DOWNLOADED, round_, detail=f"print, {len(codes)} unused")
     return render_template(
         "workspace/code_slips.html",
         round=round_,
@@ -381,6 +406,8 @@ def export_download(round_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     download = export_service.download(round_, form.table.data, form.file_format.data)
+    audit.record(audit.EXPORT_DOWNLOADED, round_, detail=download.filename)
+    db.session.commit()
     return Response(
         download.body,
         mimetype=download.mimetype,
