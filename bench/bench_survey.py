@@ -183,9 +183,7 @@ def bench_page(app, batches: int = 15, per_batch: int = 40) -> list[dict]:  # no
         page_html = real()
         first = page_html.index("<fieldset")
         last = page_html.rindex("</fieldset>") + len("</fieldset>")
-        bare_source = (
-            "{{ prefix }}" + BARE_TEMPLATE + "{{ suffix }}"
-        )
+        bare_source = "{{ prefix }}" + BARE_TEMPLATE + "{{ suffix }}"
         bare_template = Environment(autoescape=True).from_string(bare_source)
         prefix, suffix = page_html[:first], page_html[last:]
         bare = bare_template_call(bare_template, prefix, suffix, items, labels)
@@ -222,7 +220,10 @@ def bare_template_call(template, prefix, suffix, items, labels):  # noqa: ANN001
     from markupsafe import Markup
 
     return lambda: template.render(
-        prefix=Markup(prefix), suffix=Markup(suffix), items=items, labels=labels,
+        prefix=Markup(prefix),
+        suffix=Markup(suffix),
+        items=items,
+        labels=labels,
         dont_know="Ved ikke",
     )
 
@@ -261,14 +262,17 @@ def bench_submit(app, batches: int = 10, per_batch: int = 20) -> dict:  # noqa: 
             # The leanest SQLAlchemy: table inserts on the session's connection, one commit.
             response_id = f"bare-{next(counter):06d}"
             connection = db.session.connection()
-            connection.execute(
-                insert(Response.__table__).values(id=response_id, round_id=round_id)
-            )
+            connection.execute(insert(Response.__table__).values(id=response_id, round_id=round_id))
             connection.execute(
                 insert(Answer.__table__),
                 [
-                    {"response_id": response_id, "instrument_id": "bench", "item_id": item,
-                     "value": float(value), "dont_know": False}
+                    {
+                        "response_id": response_id,
+                        "instrument_id": "bench",
+                        "item_id": item,
+                        "value": float(value),
+                        "dont_know": False,
+                    }
                     for item, value in answers.items()
                 ],
             )

@@ -106,7 +106,7 @@ def test_upgrading_keeps_existing_answers(empty_database_url: str, tmp_path) -> 
             db.session.execute(text(statement))
         db.session.commit()
         upgrade()
-        counts = [db.session.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in tables]
+        counts = [db.session.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in tables]  # noqa: S608
         db.session.commit()
         assert counts == [1, 1, 1]
         with db.engine.connect() as connection:
