@@ -39,6 +39,9 @@ def create_user_command(email: str, admin: bool, name: str, password_stdin: bool
         user = accounts.create_user(email, password, role=role, name=name)
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from error
+    from survey_app.services import audit
+
+    audit.record(audit.ACCOUNT_CREATED, user, detail="command line", email="(command line)")
     db.session.commit()
     click.echo(f"Created {user.role.value} {user.email}")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from survey_app.extensions import db
-from survey_app.models import Role, User
+from survey_app.models import AuditEntry, Role, User
 from survey_app.services import accounts
 
 
@@ -21,6 +21,8 @@ def test_create_admin_with_password_from_stdin(app: Flask) -> None:
         user = db.session.scalars(db.select(User)).one()
         assert user.role is Role.ADMIN
         assert accounts.authenticate("boss@example.org", "a long enough password") is not None
+        entry = db.session.scalars(db.select(AuditEntry)).one()
+        assert (entry.action, entry.object_id) == ("account_created", user.id)
 
 
 def test_short_password_is_refused(app: Flask) -> None:
