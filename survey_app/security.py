@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, Response
+from flask import Flask, Response, abort, request
 
 # argon2id with the library's current defaults (RFC 9106 low-memory profile).
 _hasher = PasswordHasher()
@@ -68,6 +68,15 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def reject_nul_bytes() -> None:
+    """Answer 400 to a NUL byte in any field or query value: no browser sends one, and
+    PostgreSQL refuses to store or even compare text containing it."""
+    for source in (request.args, request.form):
+        if any("\x00" in value for values in source.listvalues() for value in values):
+            abort(400)
+
+
 def init_security(app: Flask) -> None:
-    """Register the header hook."""
+    """Register the header hook and the input guard."""
+    app.before_request(reject_nul_bytes)
     app.after_request(add_security_headers)

@@ -104,3 +104,17 @@ def test_development_generates_and_keeps_a_secret(tmp_path: Path, monkeypatch) -
     assert len(first.config["SECRET_KEY"]) >= 32
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
     assert (tmp_path / "i" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/login", {"email": "a\x00@example.org", "password": "x"}),
+        ("/code", {"code": "AAAA\x00"}),
+        ("/r/1/submit", {"submission_key": "\x00"}),
+        ("/r/1/submit", {"submission_key": ["fine", "\x00"]}),
+    ],
+)
+def test_nul_bytes_are_refused_everywhere(client: FlaskClient, path: str, data: dict) -> None:
+    assert client.post(path, data=data).status_code == 400
+    assert client.get("/login", query_string={"next": "/\x00"}).status_code == 400
