@@ -230,18 +230,16 @@ def bare_template_call(template, prefix, suffix, items, labels):  # noqa: ANN001
 
 def bench_submit(app, batches: int = 10, per_batch: int = 20) -> dict:  # noqa: ANN001
     """Submissions per second through the service vs bare inserts of the same rows."""
-    import itertools
     import json
 
     from sqlalchemy import insert
 
     from survey_app.extensions import db
-    from survey_app.models import Answer, Response, Round
+    from survey_app.models import Answer, Response, Round, new_random_id
     from survey_app.services import survey as service
 
     answers = {f"item_{i}": str(1 + i % 5) for i in range(N_ITEMS)}
     _token, round_id = _open_bench_round(app, "Bench submit")
-    counter = itertools.count()
     with app.app_context():
         round_ = db.session.get(Round, round_id)
         drafts = []
@@ -260,7 +258,7 @@ def bench_submit(app, batches: int = 10, per_batch: int = 20) -> dict:  # noqa: 
 
         def bare() -> None:
             # The leanest SQLAlchemy: table inserts on the session's connection, one commit.
-            response_id = f"bare-{next(counter):06d}"
+            response_id = new_random_id()  # the same kind of key as a real response
             connection = db.session.connection()
             connection.execute(insert(Response.__table__).values(id=response_id, round_id=round_id))
             connection.execute(
