@@ -9,7 +9,6 @@ bare Jinja loop printing the same number of table rows.
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import tempfile
@@ -20,30 +19,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.common import bench_app  # noqa: E402
+
 ROUNDS = 10
 RESPONSES = 200
 TARGET_MS = 150.0
 
 
 def _setup(workdir: Path):  # noqa: ANN202
-    os.environ.setdefault("APP_ENV", "testing")
-    from flask_migrate import upgrade
-
-    from survey_app import create_app
-
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}",
-            "INSTANCE_PATH": str(workdir / "instance"),
-            "RATELIMIT_ENABLED": False,
-            "SERVER_NAME": "localhost",
-            "WTF_CSRF_ENABLED": False,
-        }
-    )
-    with app.app_context():
-        upgrade()
-    return app
+    return bench_app(workdir, WTF_CSRF_ENABLED=False)
 
 
 def _populate(app) -> list[int]:  # noqa: ANN001

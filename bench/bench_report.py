@@ -16,7 +16,6 @@ the same link_callback, so it embeds the same charts and fonts).
 from __future__ import annotations
 
 import io
-import os
 import statistics
 import sys
 import tempfile
@@ -26,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.common import bench_app  # noqa: E402
 
 RESPONSES = 200
 EARLIER_ROUNDS = 3
@@ -40,23 +41,7 @@ COMMENTS = (
 
 
 def _setup(workdir: Path):  # noqa: ANN202
-    os.environ.setdefault("APP_ENV", "testing")
-    from flask_migrate import upgrade
-
-    from survey_app import create_app
-
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}",
-            "INSTANCE_PATH": str(workdir / "instance"),
-            "RATELIMIT_ENABLED": False,
-            "SERVER_NAME": "localhost",
-        }
-    )
-    with app.app_context():
-        upgrade()
-    return app
+    return bench_app(workdir)
 
 
 def _populate(app) -> list[int]:  # noqa: ANN001

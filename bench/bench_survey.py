@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import statistics
 import sys
@@ -22,6 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.common import bench_app  # noqa: E402
 
 N_ITEMS = 40
 PAGE_TARGET = 1.5
@@ -91,25 +92,9 @@ def _setup(workdir: Path):  # noqa: ANN202
     folder.mkdir()
     shutil.copy(ROOT / "instruments" / "framework.yaml", folder / "framework.yaml")
     (folder / "bench.yaml").write_text(_instrument_yaml(), encoding="utf-8")
-    os.environ.setdefault("APP_ENV", "testing")
-    from flask_migrate import upgrade
-
-    from survey_app import create_app
-
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}",
-            "INSTANCE_PATH": str(workdir / "instance"),
-            "INSTRUMENTS_DIR": str(folder),
-            "SUBMIT_LIMIT_PER_IP": "1000000 per minute",
-            "RATELIMIT_ENABLED": False,
-            "SERVER_NAME": "localhost",
-        }
+    return bench_app(
+        workdir, INSTRUMENTS_DIR=str(folder), SUBMIT_LIMIT_PER_IP="1000000 per minute"
     )
-    with app.app_context():
-        upgrade()
-    return app
 
 
 def _open_bench_round(app, name: str) -> tuple[str, int]:  # noqa: ANN001
