@@ -61,10 +61,6 @@ class InstrumentDiff:
     version_b: int
     items: tuple[ItemDiff, ...]
 
-    def of_kind(self, kind: ChangeKind) -> tuple[ItemDiff, ...]:
-        """The items with this kind of change."""
-        return tuple(item for item in self.items if kind in item.changes)
-
     @property
     def changed(self) -> tuple[ItemDiff, ...]:
         """Every item that is not the same in both versions."""

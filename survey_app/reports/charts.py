@@ -38,17 +38,6 @@ DONT_KNOW_HATCH = "...."
 _draw_lock = threading.Lock()
 
 
-@dataclass(frozen=True)
-class ChartImage:
-    """A rendered chart: PNG bytes, its printed size and a text alternative."""
-
-    key: str
-    png: bytes
-    width_mm: float
-    height_mm: float
-    alt: str
-
-
 # --------------------------------------------------------------------------- specs
 
 

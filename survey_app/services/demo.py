@@ -18,11 +18,9 @@ from survey_app.core.instruments import Instrument, ItemKind
 from survey_app.extensions import db
 from survey_app.models import (
     Answer,
-    Initiative,
     Response,
     Role,
     Round,
-    RoundStatus,
     User,
     new_random_id,
 )
@@ -152,10 +150,5 @@ def create_demo(seed: int = 2027, today: date | None = None) -> DemoLogin:
             open_token = round_.link_token
             rounds.generate_codes(round_, 20)
     db.session.commit()
-    assert initiative.rounds[-1].status is RoundStatus.OPEN  # noqa: S101
     return DemoLogin(DEMO_EMAIL, password, open_token)
 
-
-def demo_initiatives() -> list[Initiative]:
-    """Demo initiatives created so far."""
-    return list(db.session.scalars(select(Initiative).where(Initiative.name.like("%(demo)"))))
