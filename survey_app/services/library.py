@@ -13,14 +13,18 @@ from survey_app.core.instruments import Instrument
 from survey_app.core.loader import InstrumentError, ValidationFailed, load_instrument
 from survey_app.extensions import db
 from survey_app.models import (
-    DefinitionKind,
     DefinitionSnapshot,
     Round,
     RoundInstrument,
     UploadedInstrument,
     User,
 )
-from survey_app.services.definitions import Library, StoredVersion, current_library
+from survey_app.services.definitions import (
+    Library,
+    StoredVersion,
+    current_library,
+    used_instrument_hashes,
+)
 
 EXCERPT_RADIUS = 2
 MAX_UPLOAD_BYTES = 512 * 1024
@@ -86,21 +90,6 @@ def validate_upload(filename: str, raw: bytes) -> tuple[Instrument, str]:
         raise UploadRejected(list(failed.errors), text) from failed
 
 
-def used_hashes() -> dict[tuple[str, int], set[str]]:
-    """Content hashes of every instrument version some round has used."""
-    rows = db.session.execute(
-        select(
-            DefinitionSnapshot.definition_id,
-            DefinitionSnapshot.version,
-            DefinitionSnapshot.content_hash,
-        ).where(DefinitionSnapshot.kind == DefinitionKind.INSTRUMENT)
-    )
-    used: dict[tuple[str, int], set[str]] = defaultdict(set)
-    for definition_id, version, digest in rows:
-        used[(definition_id, version)].add(digest)
-    return used
-
-
 def store_upload(instrument: Instrument, text: str, user: User) -> UploadOutcome:
     """Store a validated upload as a new version; never overwrite a used or shipped one."""
     key = (instrument.id, instrument.version)
@@ -108,7 +97,7 @@ def store_upload(instrument: Instrument, text: str, user: User) -> UploadOutcome
     existing = library.versions.get(key)
     if existing is not None and existing.instrument.content_hash == instrument.content_hash:
         return UploadOutcome.IDENTICAL
-    version_error = _version_conflict(instrument, existing, used_hashes().get(key))
+    version_error = _version_conflict(instrument, existing, used_instrument_hashes().get(key))
     if version_error is not None:
         raise UploadRejected([version_error], text)
     row = db.session.scalar(
@@ -130,7 +119,7 @@ def store_upload(instrument: Instrument, text: str, user: User) -> UploadOutcome
 
 
 def _version_conflict(
-    instrument: Instrument, existing: StoredVersion | None, used: set[str] | None
+    instrument: Instrument, existing: StoredVersion | None, used: str | None
 ) -> InstrumentError | None:
     """Why this version number cannot take the new content, if it cannot."""
     message = None
