@@ -70,6 +70,16 @@ class CheckResult:
     errors: tuple[InstrumentError, ...]
 
 
+def decode_utf8(source: str, raw: bytes) -> str:
+    """The text of an instrument file; ValidationFailed naming the line if not UTF-8."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        message = "the file is not UTF-8 text; save it as UTF-8"
+        raise ValidationFailed([InstrumentError(source, line, FILE_FIELD, message)]) from exc
+
+
 def load_library(folder: Path | str | None = None) -> InstrumentLibrary:
     """Load framework.yaml and then every other *.yaml of `folder` (default: instruments/)."""
     root = Path(folder) if folder is not None else DEFAULT_INSTRUMENTS_DIR
@@ -182,9 +192,7 @@ class _Run:
             self.errors.append(InstrumentError(str(path), 1, FILE_FIELD, f"cannot read: {reason}"))
             return None
         try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            message = "the file is not UTF-8 text; save it as UTF-8"
-            self.errors.append(InstrumentError(str(path), line, FILE_FIELD, message))
+            return decode_utf8(str(path), raw)
+        except ValidationFailed as failed:
+            self.errors.extend(failed.errors)
             return None

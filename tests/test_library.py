@@ -210,3 +210,16 @@ def test_codebook_of_a_version(admin: FlaskClient) -> None:
     frame = pd.read_csv(io.BytesIO(admin.get("/library/resources/1/codebook.csv").data))
     assert set(frame["instrument_id"]) == {"resources"}
     assert frame["text_en"].notna().all()
+
+
+def test_upload_that_is_not_utf8_names_the_line(admin: FlaskClient) -> None:
+    token = csrf_token_from(admin.get("/library/upload").get_data(True))
+    raw = io.BytesIO("kind: instrument\nid: pilot\ntitle: {da: Bl\u00e5}\n".encode("latin-1"))
+    response = admin.post(
+        "/library/upload",
+        data={"csrf_token": token, "file": (raw, "pilot.yaml")},
+        content_type="multipart/form-data",
+    )
+    body = response.get_data(True)
+    assert response.status_code == 422
+    assert "Linje 3" in body and "UTF-8" in body

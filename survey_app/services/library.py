@@ -12,6 +12,7 @@ from survey_app.core.diff import InstrumentDiff, diff_instruments
 from survey_app.core.instruments import Instrument
 from survey_app.core.loader import InstrumentError, ValidationFailed, load_instrument
 from survey_app.extensions import db
+from survey_app.instrument_files import decode_utf8
 from survey_app.models import (
     DefinitionSnapshot,
     Round,
@@ -74,11 +75,9 @@ def _decode(filename: str, raw: bytes) -> str:
         message = f"the file is larger than {MAX_UPLOAD_BYTES // 1024} KiB"
         raise UploadRejected([InstrumentError(filename, 1, "file", message)])
     try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        message = "the file is not UTF-8 text; save it as UTF-8"
-        raise UploadRejected([InstrumentError(filename, line, "file", message)]) from error
+        return decode_utf8(filename, raw)
+    except ValidationFailed as failed:
+        raise UploadRejected(list(failed.errors)) from failed
 
 
 def validate_upload(filename: str, raw: bytes) -> tuple[Instrument, str]:
