@@ -15,6 +15,7 @@ from survey_app.models import Answer, Response, Round, new_random_id
 from survey_app.services import accounts, initiatives, rounds
 from survey_app.services.definitions import round_definitions
 from tests.conftest import TEST_PASSWORD
+from tests.workspace_helpers import Workspace
 
 INITIATIVE_NAME = "Fælles løft på Østerbro og i Århus"
 
@@ -100,15 +101,6 @@ def _comment_row(response_id: str, key: tuple[str, str], text: str) -> dict:
     }
 
 
-@dataclass(frozen=True)
-class ReportSpace:
-    """Ids a report test needs."""
-
-    owner: str
-    initiative_id: int
-    round_ids: tuple[int, ...]
-
-
 def make_report_space(
     app: Flask,
     rounds_groups: Sequence[Sequence[Group]],
@@ -118,7 +110,7 @@ def make_report_space(
     owner_email: str = "owner@example.org",
     comment_every: int = 1,
     comment_items: int | None = None,
-) -> ReportSpace:
+) -> Workspace:
     """An owner with an initiative and one closed round per entry of `rounds_groups`.
 
     `codes` = (used, total) invitation codes made for the last round.
@@ -144,7 +136,7 @@ def make_report_space(
         if total:
             _make_codes(db.session.get(Round, round_ids[-1]), used, total)
         db.session.commit()
-        return ReportSpace(owner.email, initiative.id, tuple(round_ids))
+        return Workspace(owner.email, initiative.id, tuple(round_ids))
 
 
 def _make_codes(round_: Round, used: int, total: int) -> None:
