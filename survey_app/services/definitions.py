@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -71,6 +72,11 @@ class RoundDefinitions:
 _lock = threading.Lock()
 _library_cache: dict[str, tuple[tuple[object, ...], Library]] = {}
 _snapshot_cache: dict[tuple[object, ...], RoundDefinitions] = {}
+# One object per distinct definition in the process. Caches keyed by definitions (survey
+# plans, form classes) then find their entry by identity; two equal but distinct objects
+# (two rounds on the same snapshot) would cost a deep comparison on every lookup.
+_canonical: dict[object, object] = {}
+_Definition = TypeVar("_Definition")
 
 
 def _folder_state(folder: Path) -> tuple[tuple[str, float, int], ...]:
@@ -228,7 +234,13 @@ def _parse_snapshots(round_: Round) -> RoundDefinitions:
         if snapshot is None:
             raise LookupError(f"round {round_.id} lacks a snapshot of {entry.instrument_id}")
         instruments.append(load_instrument(snapshot.source_name, snapshot.source_text, framework))
-    return RoundDefinitions(framework, tuple(instruments))
+    return _interned(RoundDefinitions(_interned(framework), tuple(map(_interned, instruments))))
+
+
+def _interned(definition: _Definition) -> _Definition:
+    """The process's one object equal to `definition` (this one if it is the first)."""
+    with _lock:
+        return _canonical.setdefault(definition, definition)  # type: ignore[return-value]
 
 
 def used_instrument_hashes() -> dict[tuple[str, int], str]:
