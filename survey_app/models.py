@@ -12,13 +12,16 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
     true,
 )
 from sqlalchemy import Enum as SAEnum
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.extensions import db
@@ -233,12 +236,25 @@ class Draft(db.Model):
     """Answers saved page by page before submission; never counted, deleted at close."""
 
     __tablename__ = "drafts"
-    __table_args__ = {"sqlite_with_rowid": False}
+    # Every access names the round (take at submit, count, delete at close), so the key
+    # starts with it and no separate round index is kept. Only drafts of codes enter the
+    # code index: an open-link draft, the busy case in a meeting, writes no index entry.
+    __table_args__ = (
+        PrimaryKeyConstraint("round_id", "id"),
+        Index(
+            "uq_drafts_code_id",
+            "code_id",
+            unique=True,
+            sqlite_where=sql_text("code_id IS NOT NULL"),
+            postgresql_where=sql_text("code_id IS NOT NULL"),
+        ),
+        {"sqlite_with_rowid": False},
+    )
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_random_id)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    id: Mapped[str] = mapped_column(String(32), default=new_random_id)
     code_id: Mapped[int | None] = mapped_column(
-        ForeignKey("invitation_codes.id", ondelete="CASCADE"), unique=True, default=None
+        ForeignKey("invitation_codes.id", ondelete="CASCADE"), default=None
     )
     answers_json: Mapped[str] = mapped_column(Text, default="{}")
     updated_on: Mapped[date] = mapped_column(Date, default=date.today)
@@ -287,10 +303,11 @@ class SubmissionKey(db.Model):
     """
 
     __tablename__ = "submission_keys"
-    __table_args__ = {"sqlite_with_rowid": False}
+    # Keyed by round first, like drafts: one b-tree, no separate round index to write.
+    __table_args__ = (PrimaryKeyConstraint("round_id", "key"), {"sqlite_with_rowid": False})
 
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
 
 
 class UploadedInstrument(db.Model):

@@ -50,6 +50,27 @@ def test_upgrade_head_gives_exactly_the_models_schema(empty_database_url: str, t
         db.engine.dispose()
 
 
+def test_migrated_keys_and_partial_indexes_match_the_models(
+    empty_database_url: str, tmp_path
+) -> None:
+    """Autogenerate compares neither primary keys nor index predicates; this does."""
+    app = make_app(empty_database_url, tmp_path / "instance")
+    with app.app_context():
+        upgrade()
+        inspector = inspect(db.engine)
+        for table in db.metadata.sorted_tables:
+            migrated = inspector.get_pk_constraint(table.name)["constrained_columns"]
+            assert migrated == [column.name for column in table.primary_key.columns], table.name
+        dialect = db.engine.dialect.name
+        draft_indexes = inspector.get_indexes("drafts")
+        (code_index,) = [index for index in draft_indexes if index["name"] == "uq_drafts_code_id"]
+        predicate = code_index["dialect_options"][f"{dialect}_where"]
+        assert "code_id IS NOT NULL" in str(predicate)
+        assert code_index["unique"]
+        assert not any(index["column_names"] == ["round_id"] for index in draft_indexes)
+        db.engine.dispose()
+
+
 def test_downgrade_to_base_removes_every_table(empty_database_url: str, tmp_path) -> None:
     app = make_app(empty_database_url, tmp_path / "instance")
     with app.app_context():
@@ -90,7 +111,7 @@ def test_write_transactions_take_the_sqlite_write_lock_at_begin(tmp_path) -> Non
 def test_upgrading_keeps_existing_answers(empty_database_url: str, tmp_path) -> None:
     """Batch migrations copy tables on SQLite; dropping the old copy must not cascade."""
     app = make_app(empty_database_url, tmp_path / "instance")
-    tables = ("rounds", "responses", "answers")
+    tables = ("rounds", "responses", "answers", "drafts", "submission_keys")
     with app.app_context():
         upgrade(revision="0003")
         for statement in (
@@ -102,13 +123,16 @@ def test_upgrading_keeps_existing_answers(empty_database_url: str, tmp_path) -> 
             " SELECT 'response-1', id, '2026-01-01' FROM rounds",
             "INSERT INTO answers (response_id, instrument_id, item_id, value, dont_know)"
             " VALUES ('response-1', 'consensus', 'problem_1', 4, false)",
+            "INSERT INTO drafts (id, round_id, answers_json, updated_on)"
+            " SELECT 'draft-1', id, '{}', '2026-01-01' FROM rounds",
+            "INSERT INTO submission_keys (key, round_id) SELECT 'key-1', id FROM rounds",
         ):
             db.session.execute(text(statement))
         db.session.commit()
         upgrade()
         counts = [db.session.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in tables]  # noqa: S608
         db.session.commit()
-        assert counts == [1, 1, 1]
+        assert counts == [1, 1, 1, 1, 1]
         with db.engine.connect() as connection:
             if connection.dialect.name == "sqlite":
                 assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -141,8 +141,7 @@ def load_draft(draft_id: str | None, round_id: int) -> Draft | None:
     """The draft with this id if it belongs to the round."""
     if not draft_id or len(draft_id) > 32:
         return None
-    draft = db.session.get(Draft, draft_id)
-    return draft if draft is not None and draft.round_id == round_id else None
+    return db.session.get(Draft, (round_id, draft_id))
 
 
 # --- drafts ----------------------------------------------------------------------------
