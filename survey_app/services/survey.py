@@ -193,37 +193,45 @@ class SubmitOutcome(enum.StrEnum):
     DRAFT_MISSING = "draft_missing"
 
 
-def _typed_answer(item: Item, raw: Any) -> dict[str, Any] | None:
-    """The stored columns of one raw draft answer, or None for an empty one."""
+def _answer_row(
+    response_id: str, instrument_id: str, item: Item, raw: Any
+) -> dict[str, Any] | None:
+    """The stored row of one raw draft answer, or None for an empty one."""
+    row = {
+        "response_id": response_id,
+        "instrument_id": instrument_id,
+        "item_id": item.id,
+        "value": None,
+        "dont_know": False,
+        "text": None,
+    }
     if item.kind is ItemKind.SCALE:
         if raw == DONT_KNOW:
-            return {"value": None, "dont_know": True, "text": None}
-        return {"value": float(int(raw)), "dont_know": False, "text": None}
-    if item.kind is ItemKind.NUMBER:
-        return {"value": float(str(raw).replace(",", ".")), "dont_know": False, "text": None}
-    text = "|".join(raw) if item.kind is ItemKind.MULTIPLE else str(raw).strip()
-    return {"value": None, "dont_know": False, "text": text} if text else None
+            row["dont_know"] = True
+        else:
+            row["value"] = float(int(raw))
+    elif item.kind is ItemKind.NUMBER:
+        row["value"] = float(str(raw).replace(",", "."))
+    else:
+        text = "|".join(raw) if item.kind is ItemKind.MULTIPLE else str(raw).strip()
+        if not text:
+            return None
+        row["text"] = text
+    return row
 
 
 def answer_rows(plan: SurveyPlan, state: dict[str, Any], response_id: str) -> list[dict[str, Any]]:
     """Typed answer rows of a draft, ready for one bulk insert."""
     rows = []
     for instrument in plan.definitions.instruments:
-        raw_answers = state["answers"].get(instrument.id, {})
+        raw_answers = state["answers"].get(instrument.id)
         if not raw_answers:
             continue
         for item in instrument.items():
             if item.id in raw_answers:
-                typed = _typed_answer(item, raw_answers[item.id])
-                if typed is not None:
-                    rows.append(
-                        {
-                            "response_id": response_id,
-                            "instrument_id": instrument.id,
-                            "item_id": item.id,
-                            **typed,
-                        }
-                    )
+                row = _answer_row(response_id, instrument.id, item, raw_answers[item.id])
+                if row is not None:
+                    rows.append(row)
     return rows
 
 
