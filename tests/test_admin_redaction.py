@@ -187,3 +187,19 @@ def test_a_redacted_comment_is_not_in_the_report(app: Flask) -> None:
         f"/rounds/{round_id}/comments/{ref}/redact",
     )
     assert "Nørregade" not in _report_text(owner, round_id)
+
+
+def test_the_report_names_a_redacted_comment_in_its_own_language(app: Flask) -> None:
+    round_id, owner = _round_with_comments(app)
+    with app.app_context():
+        ref = redaction.comment_ref(round_id, IDENTIFYING)
+    post_with_token(
+        owner,
+        f"/rounds/{round_id}/comments/{ref}/redact",
+        f"/rounds/{round_id}/comments/{ref}/redact",
+    )
+    english = owner.get(f"/rounds/{round_id}/report?lang=en").get_data(True)
+    danish = owner.get(f"/rounds/{round_id}/report?lang=da").get_data(True)
+    assert "[removed by facilitator]" in english
+    assert redaction.REDACTED_MARKER not in english
+    assert redaction.REDACTED_MARKER in danish
