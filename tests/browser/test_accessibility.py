@@ -9,16 +9,17 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from survey_app.extensions import db
-from survey_app.models import Membership, Role, Round, User
+from survey_app.models import InvitationCode, Membership, Role, Round, User
 from survey_app.services import accounts, rounds
 from tests.browser.flows import (
     REVIEW_PATH,
     Answers,
     answer_every_page,
     fill_current_page,
+    open_by_code,
     open_by_link,
     press_next,
     send_from_review,
@@ -140,6 +141,18 @@ def reach_not_open(page: Page, server: LiveServer) -> None:
     page.goto(f"{server.url}/s/{opened.token}")
 
 
+def reach_code_used(page: Page, server: LiveServer) -> None:
+    opened = open_round(server.app, ["resources"], codes=1)
+    open_by_code(page, server.url, opened.codes[0])
+    answer_every_page(page, Answers())
+    expect(page).to_have_url(REVIEW_PATH)
+    with server.app.app_context():  # another device sent an answer with the same code first
+        db.session.execute(update(InvitationCode).values(used=True))
+        db.session.commit()
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("h1")).to_have_text("Koden er brugt")
+
+
 def reach_no_draft(page: Page, server: LiveServer) -> None:
     opened = open_round(server.app, ["resources"], codes=0)
     page.goto(f"{server.url}/r/{opened.round_id}/page/1")
@@ -182,6 +195,7 @@ PUBLIC_PAGES: dict[str, Callable[[Page, LiveServer], None]] = {
     "enter-code": reach_enter_code,
     "enter-code-with-error": reach_enter_code_error,
     "not-open": reach_not_open,
+    "code-used": reach_code_used,
     "no-draft": reach_no_draft,
     "setup": reach_setup,
     "error-404": reach_error_404,
