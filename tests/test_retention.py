@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -132,7 +133,13 @@ def test_dashboard_and_round_page_say_the_raw_data_is_gone(app: Flask) -> None:
     owner = facilitator_client(app, "owner@example.org")
     dashboard = owner.get(f"/rounds/{old}/results").get_data(True)
     assert "2027-06-15" in dashboard and "16" in dashboard
-    assert "2027-06-15" in owner.get(f"/rounds/{old}").get_data(True)
+    round_page = owner.get(f"/rounds/{old}").get_data(True)
+    assert "2027-06-15" in round_page
+    assert '<p class="big-number">16</p>' in round_page  # counted from the stored scores
+    initiative_page = owner.get(f"/initiatives/{initiative_id}").get_data(True)
+    assert re.search(rf'round_id={old}|/rounds/{old}"', initiative_page)
+    row = initiative_page.split(f'/rounds/{old}"')[1].split("</tr>")[0]
+    assert "<td>16</td>" in row
     assert "2027-06-15" in owner.get(f"/initiatives/{initiative_id}/data").get_data(True)
     page = owner.get(f"/rounds/{old}")
     token = page.get_data(True).split('name="csrf_token" value="')[1].split('"')[0]

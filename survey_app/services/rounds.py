@@ -20,6 +20,7 @@ from survey_app.models import (
     RoundInstrument,
     RoundStatus,
 )
+from survey_app.services import retention
 from survey_app.services.definitions import current_library, snapshot_round
 
 # No 0/O, 1/I/L, U or V: codes are typed from paper and read aloud.
@@ -81,9 +82,18 @@ def close_round(round_: Round) -> int:
 
 
 def response_count(round_id: int) -> int:
-    """Submitted responses of a round."""
+    """Submitted responses of a round that are stored as raw answers."""
     query = select(func.count(Response.id)).where(Response.round_id == round_id)
     return db.session.scalar(query) or 0
+
+
+def received_responses(round_: Round) -> int:
+    """Responses a round received, also after retention deleted its raw answers."""
+    counted = response_count(round_.id)
+    if counted:
+        return counted
+    stored = retention.stored_analysis(round_)
+    return stored.result.n_responses if stored is not None else 0
 
 
 def new_code() -> str:
@@ -174,7 +184,18 @@ class LiveStatus:
 
 
 def live_status(round_: Round) -> LiveStatus:
-    """Counts for the round page; never anything about individual responses."""
+    """Counts for the round page; never anything about individual responses.
+
+    After retention deleted the raw answers, the counts come from the stored scores.
+    """
+    stored = retention.stored_analysis(round_)
+    if stored is not None:
+        return LiveStatus(
+            responses=stored.result.n_responses,
+            drafts=0,
+            min_group_size=round_.initiative.min_group_size,
+            completion=dict(stored.result.responses_by_instrument),
+        )
     drafts = db.session.scalar(select(func.count(Draft.id)).where(Draft.round_id == round_.id))
     per_instrument = db.session.execute(
         select(Answer.instrument_id, func.count(func.distinct(Answer.response_id)))

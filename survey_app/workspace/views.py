@@ -82,7 +82,7 @@ def initiative_new() -> ResponseReturnValue:
 def initiative_view(initiative_id: int) -> ResponseReturnValue:
     """An initiative with its rounds."""
     initiative = access.initiative_or_404(current_user, initiative_id)
-    counts = {round_.id: rounds.response_count(round_.id) for round_ in initiative.rounds}
+    counts = {round_.id: rounds.received_responses(round_) for round_ in initiative.rounds}
     return render_template(
         "workspace/initiative.html",
         initiative=initiative,
