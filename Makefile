@@ -15,7 +15,7 @@ help:
 	@echo "make run   - set up and serve http://$(HOST):$(PORT) on SQLite"
 	@echo "make test  - set up and run the whole test suite"
 	@echo "make demo  - add a demo initiative with answered rounds (run it beside make run)"
-	@echo "make lint  - ruff"
+	@echo "make lint  - ruff check and ruff format --check"
 	@echo "make bench - benchmarks, written to bench/results.md"
 
 $(BIN)/python:
@@ -54,6 +54,7 @@ test-postgres: $(VENV)/.installed-dev translations
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: $(VENV)/.installed-dev translations
 	$(BIN)/python -m bench

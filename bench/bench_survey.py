@@ -92,9 +92,7 @@ def _setup(workdir: Path):  # noqa: ANN202
     folder.mkdir()
     shutil.copy(ROOT / "instruments" / "framework.yaml", folder / "framework.yaml")
     (folder / "bench.yaml").write_text(_instrument_yaml(), encoding="utf-8")
-    return bench_app(
-        workdir, INSTRUMENTS_DIR=str(folder), SUBMIT_LIMIT_PER_IP="1000000 per minute"
-    )
+    return bench_app(workdir, INSTRUMENTS_DIR=str(folder), SUBMIT_LIMIT_PER_IP="1000000 per minute")
 
 
 def _open_bench_round(app, name: str) -> tuple[str, int]:  # noqa: ANN001

@@ -54,7 +54,10 @@ def test_shipped_folder_loads_without_errors() -> None:
     shipped_files = sorted(SHIPPED_DIR.glob("*.yaml"))
     assert len(library.instruments) == len(shipped_files) - 1
     assert {instrument.id for instrument in library.latest()} == {
-        "readiness", "consensus", "collaboration", "resources",
+        "readiness",
+        "consensus",
+        "collaboration",
+        "resources",
     }
     assert check_paths([SHIPPED_DIR]) == []
 

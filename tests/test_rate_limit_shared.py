@@ -37,7 +37,9 @@ def test_login_limit_is_shared_across_processes(database_url: str, tmp_path: Pat
     email = f"shared-{uuid.uuid4().hex[:12]}@example.org"
     root = str(Path(__file__).resolve().parent.parent)
     app: Flask = make_app(
-        database_url, tmp_path / "a", RATELIMIT_STORAGE_URI=redis_url,
+        database_url,
+        tmp_path / "a",
+        RATELIMIT_STORAGE_URI=redis_url,
         LOGIN_LIMIT_PER_ACCOUNT="3 per hour",
         LOGIN_LIMIT_PER_IP="100 per hour",
     )
@@ -46,12 +48,19 @@ def test_login_limit_is_shared_across_processes(database_url: str, tmp_path: Pat
         db.session.commit()
     try:
         script = WORKER_SCRIPT.format(
-            root=root, url=database_url, instance=str(tmp_path / "b"), redis=redis_url,
+            root=root,
+            url=database_url,
+            instance=str(tmp_path / "b"),
+            redis=redis_url,
             email=email,
         )
         other_process = subprocess.run(
-            [sys.executable, "-c", script], capture_output=True, text=True, check=True,
-            cwd=root, timeout=120,
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=root,
+            timeout=120,
         )
         assert other_process.stdout.strip().splitlines()[-1] == "200,200,200"
         # This process never failed a login, yet the shared counter refuses the fourth attempt.

@@ -30,8 +30,10 @@ def untranslated(language: str, messages: set[str]) -> list[str]:
     missing = []
     for message_id in sorted(messages):
         entry = catalog.get(message_id)
-        strings = () if entry is None else (
-            entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        strings = (
+            ()
+            if entry is None
+            else (entry.string if isinstance(entry.string, tuple) else (entry.string,))
         )
         if entry is None or entry.fuzzy or not strings or not all(strings):
             missing.append(message_id)

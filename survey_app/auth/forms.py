@@ -36,7 +36,9 @@ class SetupForm(FlaskForm):
     """Creates the first administrator."""
 
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
-    email = EmailField(_l("E-mail"), validators=[
+    email = EmailField(
+        _l("E-mail"),
+        validators=[
             DataRequired(),
             Length(max=254),
             Regexp(EMAIL_PATTERN, message=_l("Enter a valid e-mail address.")),

@@ -151,4 +151,3 @@ def create_demo(seed: int = 2027, today: date | None = None) -> DemoLogin:
             rounds.generate_codes(round_, 20)
     db.session.commit()
     return DemoLogin(DEMO_EMAIL, password, open_token)
-
