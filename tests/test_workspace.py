@@ -171,6 +171,20 @@ def test_code_sheet_holds_n_distinct_codes(app: Flask) -> None:
         assert total == 25
 
 
+def test_new_codes_never_repeat_a_code_of_any_round(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    space = make_workspace(app, responses=(0,), instruments=["consensus"])
+    drawn = iter(["AAAA-AAAA-AA", "AAAA-AAAA-AA", "BBBB-BBBB-BB", "BBBB-BBBB-BB", "CCCC-CCCC-CC"])
+    with app.app_context():
+        other = db.session.get(Round, space.round_ids[0])
+        db.session.add(InvitationCode(round_id=other.id, code="AAAA-AAAA-AA"))
+        db.session.flush()
+        monkeypatch.setattr(rounds, "new_code", lambda: next(drawn))
+        assert rounds.generate_codes(other, 2) == ["BBBB-BBBB-BB", "CCCC-CCCC-CC"]
+        assert db.session.scalar(select(func.count(InvitationCode.id))) == 3
+
+
 def test_distribution_page_counts_used_codes_only(app: Flask) -> None:
     space = make_workspace(app, responses=(0,), instruments=["consensus"])
     with app.app_context():

@@ -118,16 +118,19 @@ def generate_codes(round_: Round, count: int) -> list[str]:
     """Create `count` new single-use codes for a round and return them."""
     if not 1 <= count <= MAX_CODES_PER_REQUEST:
         raise ValueError(f"between 1 and {MAX_CODES_PER_REQUEST} codes at a time")
-    existing = set(db.session.scalars(select(InvitationCode.code)))
-    codes: list[str] = []
+    codes: set[str] = set()
     while len(codes) < count:
-        code = new_code()
-        if code not in existing:
-            existing.add(code)
-            codes.append(code)
-    db.session.add_all(InvitationCode(round_id=round_.id, code=code) for code in codes)
+        # Ask the database only about the new candidates: with 49 bits a clash is rare,
+        # and all codes ever made need not be loaded.
+        candidates = {new_code() for _ in range(count - len(codes))} - codes
+        taken = db.session.scalars(
+            select(InvitationCode.code).where(InvitationCode.code.in_(candidates))
+        )
+        codes |= candidates - set(taken)
+    made = sorted(codes)
+    db.session.add_all(InvitationCode(round_id=round_.id, code=code) for code in made)
     db.session.flush()
-    return codes
+    return made
 
 
 def used_code_count(round_id: int) -> tuple[int, int]:
