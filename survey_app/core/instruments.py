@@ -10,8 +10,53 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import TypeVar
 
 DEFAULT_LANGUAGE = "da"
+
+_Key = TypeVar("_Key")
+_Value = TypeVar("_Value")
+
+
+class FrozenMapping(Mapping[_Key, _Value]):
+    """A read-only mapping that compares and hashes by its content.
+
+    Frozen dataclasses holding one get their generated __eq__ and __hash__ right, which
+    a MappingProxyType (unhashable) would not allow.
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[_Key, _Value]) -> None:
+        self._data = dict(data)
+
+    def __getitem__(self, key: _Key) -> _Value:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[_Key]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    # Direct, as the abstract Mapping versions go through __getitem__ and an exception.
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def get(self, key: _Key, default: _Value | None = None) -> _Value | None:  # type: ignore[override]
+        """The value of `key`, or `default`."""
+        return self._data.get(key, default)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self._data == dict(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._data.items()))
+
+    def __repr__(self) -> str:
+        return f"FrozenMapping({self._data!r})"
 
 
 class ItemKind(StrEnum):
@@ -41,7 +86,7 @@ class Text:
     by_language: Mapping[str, str]
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "by_language", MappingProxyType(dict(self.by_language)))
+        object.__setattr__(self, "by_language", FrozenMapping(self.by_language))
 
     def get(self, language: str) -> str:
         """Return the text in `language`, or the best available fallback."""
@@ -50,12 +95,6 @@ class Text:
         if DEFAULT_LANGUAGE in self.by_language:
             return self.by_language[DEFAULT_LANGUAGE]
         return next(iter(self.by_language.values()), "")
-
-    def __hash__(self) -> int:
-        return hash(tuple(sorted(self.by_language.items())))
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Text) and dict(self.by_language) == dict(other.by_language)
 
 
 @dataclass(frozen=True)
@@ -68,17 +107,7 @@ class Scale:
     dont_know: Text | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "labels", MappingProxyType(dict(self.labels)))
-
-    def __hash__(self) -> int:
-        return hash((self.id, self.points, tuple(sorted(self.labels.items())), self.dont_know))
-
-    def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, Scale)
-            and (self.id, self.points, self.dont_know) == (other.id, other.points, other.dont_know)
-            and dict(self.labels) == dict(other.labels)
-        )
+        object.__setattr__(self, "labels", FrozenMapping(self.labels))
 
     def label(self, value: int, language: str) -> str:
         """Label of answer `value` (1-based) in `language`."""
