@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask_babel import force_locale
 from flask_babel import gettext as babel_gettext
+from markupsafe import escape
 
 from survey_app.core.messages import format_number
 from survey_app.extensions import db
@@ -373,3 +374,17 @@ def test_not_comparable_topics_are_listed_with_their_reason(app: Flask) -> None:
     only_later = translated(app, "da", ("only in the later round",))[0]
     assert f"({only_later})" in html
     assert "only_in_later_round" not in html
+    # Named as partners read them, on the report and on the comparison page alike.
+    with app.app_context():
+        from survey_app.services.definitions import current_library
+
+        resources = current_library().instruments["resources"]
+        first_item = next(item for item in resources.items() if item.kind == "scale")
+        factor = resources.factors[0]
+    compare_page = owner.get(
+        f"/initiatives/{space.initiative_id}/compare?rounds={space.round_ids[0]}&rounds={later_id}"
+    ).get_data(True)
+    for page in (html, compare_page):
+        assert f"<li>{escape(first_item.text.get('da'))} <span" in page
+        assert f"<li>{escape(factor.name.get('da'))} <span" in page
+        assert "<li>resources/" not in page

@@ -4,14 +4,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 from survey_app.core.anonymity import Suppressed
-from survey_app.core.comparison import Change, RoundComparison, compare_rounds
+from survey_app.core.comparison import (
+    Change,
+    NotComparable,
+    Reason,
+    RoundComparison,
+    compare_rounds,
+)
+from survey_app.core.instruments import Text
 from survey_app.core.messages import format_number
 from survey_app.core.scoring import Level, RoundResult, Stat
 from survey_app.models import Initiative, Round
 from survey_app.services.results import round_analysis
 
 MAX_ROUNDS = 12
+
+# Why a question or topic is left out, in the words a steering group reads.
+REASON_WORDS = {
+    Reason.ID: _l("another id"),
+    Reason.KIND: _l("another kind of question"),
+    Reason.SCALE_POINTS: _l("another number of answers"),
+    Reason.SCALE_LABELS: _l("other answer labels"),
+    Reason.DONT_KNOW: _l("“don’t know” offered in one round only"),
+    Reason.MEASURE: _l("measures something else"),
+    Reason.REVERSE: _l("reversed in one round only"),
+    Reason.TEXT: _l("the wording changed"),
+    Reason.ONLY_IN_EARLIER: _l("only in the earlier round"),
+    Reason.ONLY_IN_LATER: _l("only in the later round"),
+    Reason.ITEMS_DIFFER: _l("made of other questions"),
+    Reason.ITEM_CHANGED: _l("one of its questions changed"),
+    Reason.WEIGHT: _l("its questions are weighted differently"),
+}
 
 
 @dataclass(frozen=True)
@@ -22,6 +48,15 @@ class Trend:
     name: str
     means: list[float | None]
     shown: list[str]
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A question or topic left out of the comparison: its name and why (lazy texts)."""
+
+    kind: str
+    name: str
+    reasons: tuple[object, ...]
 
 
 @dataclass(frozen=True)
@@ -47,7 +82,7 @@ class CompareView:
     changes: list[ChangeRow]
     phase_moves: list[tuple[str, int, int]]
     initiative_move: tuple[int, int] | None
-    not_comparable: list[tuple[str, str, str]]
+    not_comparable: list[LeftOut]
     method: str
 
 
@@ -86,6 +121,24 @@ def _change_rows(comparison: RoundComparison, language: str) -> list[ChangeRow]:
             )
         )
     return rows
+
+
+def _left_out(entry: NotComparable, results: tuple[RoundResult, ...], language: str) -> LeftOut:
+    """The entry named as partners read it (its id only if no round names it)."""
+    name = next(filter(None, (_name_in(result, entry) for result in results)), None)
+    reasons = tuple(REASON_WORDS.get(reason, str(reason)) for reason in entry.reasons)
+    return LeftOut(entry.kind, name.get(language) if name else entry.id, reasons)
+
+
+def _name_in(result: RoundResult, entry: NotComparable) -> Text | None:
+    if entry.kind == "item":
+        instrument_id, item_id = entry.id.split("/", 1)
+        try:
+            return result.instrument(instrument_id).item(item_id).text
+        except KeyError:
+            return None
+    element = result.element(Level(entry.kind), entry.id)
+    return result.element_name(element) if element is not None else None
 
 
 def chosen_rounds(initiative: Initiative, chosen_ids: list[int]) -> list[Round]:
@@ -127,7 +180,7 @@ def compare(initiative: Initiative, chosen_ids: list[int], language: str) -> Com
         phase_moves=moves,
         initiative_move=(comparison.initiative.phase_a, comparison.initiative.phase_b),
         not_comparable=[
-            (entry.kind, entry.id, ", ".join(str(reason) for reason in entry.reasons))
+            _left_out(entry, (results[-1], results[0]), language)
             for entry in comparison.not_comparable
         ],
         method=comparison.method,
