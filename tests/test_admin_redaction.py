@@ -174,30 +174,26 @@ def _report_text(owner: FlaskClient, round_id: int) -> str:
     return page.get_data(True) + "\n" + text
 
 
+def _redact_identifying(app: Flask, owner: FlaskClient, round_id: int) -> None:
+    """Redact the identifying comment through the confirmation page."""
+    with app.app_context():
+        ref = redaction.comment_ref(round_id, IDENTIFYING)
+    url = f"/rounds/{round_id}/comments/{ref}/redact"
+    post_with_token(owner, url, url)
+
+
 def test_a_redacted_comment_is_not_in_the_report(app: Flask) -> None:
     if "reports.report_pdf" not in app.view_functions:
         pytest.skip("the reports blueprint is not there yet")
     round_id, owner = _round_with_comments(app)
     assert "Nørregade" in _report_text(owner, round_id)  # the check can see it
-    with app.app_context():
-        ref = redaction.comment_ref(round_id, IDENTIFYING)
-    post_with_token(
-        owner,
-        f"/rounds/{round_id}/comments/{ref}/redact",
-        f"/rounds/{round_id}/comments/{ref}/redact",
-    )
+    _redact_identifying(app, owner, round_id)
     assert "Nørregade" not in _report_text(owner, round_id)
 
 
 def test_the_report_names_a_redacted_comment_in_its_own_language(app: Flask) -> None:
     round_id, owner = _round_with_comments(app)
-    with app.app_context():
-        ref = redaction.comment_ref(round_id, IDENTIFYING)
-    post_with_token(
-        owner,
-        f"/rounds/{round_id}/comments/{ref}/redact",
-        f"/rounds/{round_id}/comments/{ref}/redact",
-    )
+    _redact_identifying(app, owner, round_id)
     english = owner.get(f"/rounds/{round_id}/report?lang=en").get_data(True)
     danish = owner.get(f"/rounds/{round_id}/report?lang=da").get_data(True)
     assert "[removed by facilitator]" in english
