@@ -145,15 +145,12 @@ def round_exists(app: Flask, round_id: int) -> bool:
 
 def partner_submits(client: FlaskClient, first_url: str, comment: str = "") -> None:
     """Answer every scale item with 4, write `comment` where the comment item is, and send."""
-    import re
-
-    from tests.survey_helpers import post_page, submit_review
+    from tests.survey_helpers import post_page, scale_items, submit_review
 
     url = first_url
     while "/page/" in url:
         html = client.get(url).get_data(True)
-        names = set(re.findall(r'type="radio" id="[^"]+" name="q_([a-z0-9_-]+)" value="1"', html))
-        answers: dict[str, str | list[str]] = {name: "4" for name in names}
+        answers: dict[str, str | list[str]] = {name: "4" for name in scale_items(html)}
         if comment and f'name="q_{COMMENT_ITEM}"' in html:
             answers[COMMENT_ITEM] = comment
         response = post_page(client, url, answers)

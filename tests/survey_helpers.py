@@ -13,6 +13,7 @@ from survey_app.models import Initiative
 from survey_app.services import rounds
 
 HIDDEN_KEY = re.compile(r'name="submission_key" value="([^"]+)"')
+SCALE_ITEM = re.compile(r'type="radio" id="[^"]+" name="q_([a-z0-9_-]+)" value="1"')
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -77,15 +78,17 @@ def post_page(
     return client.post(url, data=data)
 
 
+def scale_items(html: str) -> list[str]:
+    """Ids of the scale items on a rendered survey page, in page order."""
+    return SCALE_ITEM.findall(html)
+
+
 def answer_all(client: FlaskClient, first_url: str, value: str = "4") -> str:
     """Answer every scale item on every page with `value`; returns the review URL."""
     url = first_url
     while "/page/" in url:
         html = client.get(url).get_data(True)
-        names = sorted(
-            set(re.findall(r'type="radio" id="[^"]+" name="q_([a-z0-9_-]+)" value="1"', html))
-        )
-        response = post_page(client, url, {name: value for name in names})
+        response = post_page(client, url, {name: value for name in scale_items(html)})
         assert response.status_code == 302, response.get_data(True)[:2000]
         url = response.headers["Location"]
     return url

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -13,10 +15,13 @@ from tests.survey_helpers import (
     csrf,
     open_round,
     post_page,
+    scale_items,
     start_by_code,
     start_by_link,
     submit_review,
 )
+
+NUMBER_ITEM = re.compile(r'inputmode="decimal" id="q_([a-z0-9_-]+)"')
 
 
 def _count(app: Flask, model) -> int:  # noqa: ANN001
@@ -67,8 +72,6 @@ def test_every_likert_item_is_a_fieldset_with_legend_and_labels(app: Flask) -> N
     fieldsets = html.count('<fieldset class="item likert')
     assert fieldsets > 0
     assert html.count("<legend>") >= fieldsets
-    import re
-
     radio_ids = re.findall(r'type="radio" id="([^"]+)"', html)
     for radio_id in radio_ids:
         assert f'<label for="{radio_id}">' in html
@@ -169,9 +172,7 @@ def test_draft_resumes_by_code_in_a_fresh_client(app: Flask) -> None:
     laptop = app.test_client()
     first = start_by_code(laptop, opened.codes[0])
     html = laptop.get(first).get_data(True)
-    import re
-
-    item = re.findall(r'name="q_([a-z0-9_-]+)" value="1"', html)[0]
+    item = scale_items(html)[0]
     response = post_page(laptop, first, {item: "2"})
     second_page = response.headers["Location"]
     assert second_page.endswith("/page/2")
@@ -188,9 +189,7 @@ def test_language_switch_keeps_the_answers(app: Flask) -> None:
     client = app.test_client()
     first = start_by_link(client, opened.token)
     html = client.get(first).get_data(True)
-    import re
-
-    items = re.findall(r'name="q_([a-z0-9_-]+)" value="1"', html)
+    items = scale_items(html)
     answers = {items[0]: "5", items[1]: "dk"}
     response = post_page(client, first, answers, action="", switch_language="en")
     assert response.status_code == 302 and response.headers["Location"].endswith("/page/1")
@@ -206,17 +205,12 @@ def test_validation_error_keeps_every_typed_answer(app: Flask) -> None:
     client = app.test_client()
     url = start_by_link(client, opened.token)
     html = client.get(url).get_data(True)
-    import re
-
-    numbers = re.findall(r'inputmode="decimal" id="q_([a-z0-9_-]+)"', html)
-    radios = re.findall(r'name="q_([a-z0-9_-]+)" value="1"', html)
-    comments = re.findall(r'<textarea id="q_([a-z0-9_-]+)"', html)
-    while not numbers:  # the number item may sit on a later page
+    while not NUMBER_ITEM.search(html):  # the number item may sit on a later page
         url = post_page(client, url, {}).headers["Location"]
         html = client.get(url).get_data(True)
-        numbers = re.findall(r'inputmode="decimal" id="q_([a-z0-9_-]+)"', html)
-        radios = re.findall(r'name="q_([a-z0-9_-]+)" value="1"', html)
-        comments = re.findall(r'<textarea id="q_([a-z0-9_-]+)"', html)
+    numbers = NUMBER_ITEM.findall(html)
+    radios = scale_items(html)
+    comments = re.findall(r'<textarea id="q_([a-z0-9_-]+)"', html)
     answers: dict[str, str] = {numbers[0]: "mange"}
     if radios:
         answers[radios[0]] = "3"
@@ -239,9 +233,7 @@ def test_expired_csrf_token_rerenders_with_answers(app: Flask) -> None:
     client = app.test_client()
     first = start_by_link(client, opened.token)
     html = client.get(first).get_data(True)
-    import re
-
-    item = re.findall(r'name="q_([a-z0-9_-]+)" value="1"', html)[0]
+    item = scale_items(html)[0]
     response = client.post(
         first, data={f"q_{item}": "4", "csrf_token": "expired-token", "action": "next"}
     )
@@ -259,9 +251,7 @@ def test_out_of_scale_value_is_a_form_error_and_stores_nothing(app: Flask) -> No
     client = app.test_client()
     first = start_by_link(client, opened.token)
     html = client.get(first).get_data(True)
-    import re
-
-    item = re.findall(r'name="q_([a-z0-9_-]+)" value="1"', html)[0]
+    item = scale_items(html)[0]
     response = post_page(client, first, {item: "6"})
     assert response.status_code == 200
     assert "Ret venligst følgende" in response.get_data(True)
@@ -274,9 +264,7 @@ def test_duplicated_field_and_nul_bytes_give_400(app: Flask) -> None:
     client = app.test_client()
     first = start_by_link(client, opened.token)
     html = client.get(first).get_data(True)
-    import re
-
-    item = re.findall(r'name="q_([a-z0-9_-]+)" value="1"', html)[0]
+    item = scale_items(html)[0]
     token = csrf(html)
     duplicated = client.post(first, data={f"q_{item}": ["4", "5"], "csrf_token": token})
     assert duplicated.status_code == 400
