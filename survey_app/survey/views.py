@@ -47,13 +47,21 @@ def _session_draft(round_id: int) -> Draft | None:
     return service.load_draft(session.get(DRAFTS_KEY, {}).get(str(round_id)), round_id)
 
 
-def _open_round_or_page(round_id: int) -> tuple[Round | None, ResponseReturnValue | None]:
-    round_ = db.session.get(Round, round_id)
+def _not_open(round_: Round | None) -> ResponseReturnValue:
+    return render_template("survey/not_open.html", round=round_), 409
+
+
+def _refusal(round_: Round | None) -> ResponseReturnValue | None:
+    """None for an open round; 404 for no round; the 'not open' page for any other."""
     if round_ is None:
         abort(404)
-    if round_.status is not RoundStatus.OPEN:
-        return None, (render_template("survey/not_open.html", round=round_), 409)
-    return round_, None
+    return _not_open(round_) if round_.status is not RoundStatus.OPEN else None
+
+
+def _open_round_or_page(round_id: int) -> tuple[Round | None, ResponseReturnValue | None]:
+    round_ = db.session.get(Round, round_id)
+    refusal = _refusal(round_)
+    return (None, refusal) if refusal is not None else (round_, None)
 
 
 def _round_and_draft(round_id: int) -> tuple[Round, Draft, ResponseReturnValue | None]:
@@ -71,10 +79,9 @@ def _round_and_draft(round_id: int) -> tuple[Round, Draft, ResponseReturnValue |
 def intro(token: str) -> ResponseReturnValue:
     """The intro page behind the open round link."""
     round_ = service.round_by_link(token)
-    if round_ is None:
-        abort(404)
-    if round_.status is not RoundStatus.OPEN:
-        return render_template("survey/not_open.html", round=round_), 409
+    refusal = _refusal(round_)
+    if refusal is not None:
+        return refusal
     plan = service.survey_plan(round_)
     return render_template(
         "survey/intro.html",
@@ -90,10 +97,9 @@ def intro(token: str) -> ResponseReturnValue:
 def start(token: str) -> ResponseReturnValue:
     """Begin (or continue) answering through the open link."""
     round_ = service.round_by_link(token)
-    if round_ is None:
-        abort(404)
-    if round_.status is not RoundStatus.OPEN:
-        return render_template("survey/not_open.html", round=round_), 409
+    refusal = _refusal(round_)
+    if refusal is not None:
+        return refusal
     form = SurveyPageForm()
     if not form.validate():
         return redirect(url_for("survey.intro", token=token))
@@ -122,7 +128,7 @@ def enter_code() -> ResponseReturnValue:
         elif record.used:
             form.code.errors = [_("This code has been used. Each code gives one answer.")]
         elif round_.status is not RoundStatus.OPEN:
-            return render_template("survey/not_open.html", round=round_), 409
+            return _not_open(round_)
         else:
             draft = service.start_draft(round_, record)
             db.session.commit()
@@ -310,7 +316,7 @@ def submit(round_id: int) -> ResponseReturnValue:
         )
     round_ = db.session.get(Round, round_id)
     if outcome is service.SubmitOutcome.ROUND_CLOSED:
-        return render_template("survey/not_open.html", round=round_), 409
+        return _not_open(round_)
     if outcome is service.SubmitOutcome.CODE_USED:
         _forget_draft(round_id)
         return render_template("survey/code_used.html"), 409
