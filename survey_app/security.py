@@ -68,6 +68,18 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def attachment(body: bytes | str, mimetype: str, filename: str) -> Response:
+    """A file download that no browser or proxy keeps: downloads hold answers or codes."""
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 def reject_nul_bytes() -> None:
     """Answer 400 to a NUL byte in any field or query value: no browser sends one, and
     PostgreSQL refuses to store or even compare text containing it."""

@@ -207,7 +207,12 @@ def test_comparison_leaves_out_exactly_what_the_diff_marks_changed(
 def test_codebook_of_a_version(admin: FlaskClient) -> None:
     import pandas as pd
 
-    frame = pd.read_csv(io.BytesIO(admin.get("/library/resources/1/codebook.csv").data))
+    download = admin.get("/library/resources/1/codebook.csv")
+    assert download.headers["Cache-Control"] == "no-store"
+    assert download.headers["Content-Disposition"] == (
+        'attachment; filename="codebook-resources-v1.csv"'
+    )
+    frame = pd.read_csv(io.BytesIO(download.data))
     assert set(frame["instrument_id"]) == {"resources"}
     assert frame["text_en"].notna().all()
 

@@ -164,7 +164,9 @@ def test_code_sheet_holds_n_distinct_codes(app: Flask) -> None:
         re.fullmatch(r"[2-9A-HJKMNP-TW-Z]{4}-[2-9A-HJKMNP-TW-Z]{4}-[2-9A-HJKMNP-TW-Z]{2}", c)
         for c in codes
     )
-    frame = pd.read_csv(io.BytesIO(owner.get(f"/rounds/{round_id}/codes.csv").data))
+    download = owner.get(f"/rounds/{round_id}/codes.csv")
+    assert download.headers["Cache-Control"] == "no-store"  # the codes are secrets
+    frame = pd.read_csv(io.BytesIO(download.data))
     assert sorted(frame["code"]) == sorted(codes)
     with app.app_context():
         total = db.session.scalar(select(func.count(InvitationCode.id)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -15,6 +15,7 @@ from survey_app.admin.forms import ConfirmForm, RetentionForm
 from survey_app.admin.guards import owned_initiative, owned_round
 from survey_app.extensions import db
 from survey_app.models import Round
+from survey_app.security import attachment
 from survey_app.services import access, audit, deletion, portability, redaction, retention
 from survey_app.services.redaction import comment_ref
 
@@ -87,14 +88,7 @@ def initiative_export(initiative_id: int) -> ResponseReturnValue:
     body = portability.initiative_zip(initiative)
     audit.record(audit.INITIATIVE_EXPORTED, initiative, detail="zip")
     db.session.commit()
-    return Response(
-        body,
-        mimetype="application/zip",
-        headers={
-            "Content-Disposition": f'attachment; filename="{portability.zip_filename(initiative)}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return attachment(body, "application/zip", portability.zip_filename(initiative))
 
 
 @bp.route("/initiatives/<int:initiative_id>/delete", methods=["GET", "POST"])

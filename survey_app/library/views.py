@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -12,6 +12,7 @@ from flask_wtf.file import FileField, FileRequired
 
 from survey_app.extensions import db
 from survey_app.library import bp
+from survey_app.security import attachment
 from survey_app.services import exports, library
 from survey_app.services import survey as survey_service
 from survey_app.services.definitions import RoundDefinitions, current_library
@@ -132,11 +133,7 @@ def preview(instrument_id: str, number: int) -> ResponseReturnValue:
 def download(instrument_id: str, number: int) -> ResponseReturnValue:
     """The exact text of a version, to edit and upload again."""
     stored = _stored_or_404(instrument_id, number)
-    return Response(
-        stored.text(),
-        mimetype="application/yaml",
-        headers={"Content-Disposition": f'attachment; filename="{instrument_id}-v{number}.yaml"'},
-    )
+    return attachment(stored.text(), "application/yaml", f"{instrument_id}-v{number}.yaml")
 
 
 @bp.route("/<instrument_id>/<int:number>/codebook.<any(csv, xlsx):file_format>")
@@ -149,9 +146,7 @@ def codebook(instrument_id: str, number: int, file_format: str) -> ResponseRetur
         body, mimetype = exports.to_csv(frame), "text/csv"
     else:
         body, mimetype = exports.to_xlsx({"codebook": frame}), exports.XLSX_MIMETYPE
-    return Response(
-        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return attachment(body, mimetype, name)
 
 
 @bp.route("/<instrument_id>/diff")

@@ -17,6 +17,7 @@ from survey_app.reports import bp
 from survey_app.reports.model import build_report
 from survey_app.reports.pdf import ReportRenderError, ReportTimeout
 from survey_app.reports.render import RenderOptions, produce, timeout_of
+from survey_app.security import attachment
 from survey_app.services import access, audit
 
 log = logging.getLogger(__name__)
@@ -118,11 +119,4 @@ def report_pdf(round_id: int) -> ResponseReturnValue:
     filename = f"report-round-{round_.id}-{language}.pdf"
     audit.record(audit.REPORT_DOWNLOADED, round_, detail=filename)
     db.session.commit()
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return attachment(pdf, "application/pdf", filename)

@@ -20,6 +20,7 @@ from wtforms import SelectChoice
 
 from survey_app.extensions import db
 from survey_app.models import InvitationCode, RoundStatus
+from survey_app.security import attachment
 from survey_app.services import access, audit, distribution, initiatives, retention, rounds
 from survey_app.services import comparison as comparison_service
 from survey_app.services import exports as export_service
@@ -347,11 +348,7 @@ def codes_csv(round_id: int) -> ResponseReturnValue:
     round_ = access.round_or_404(current_user, round_id)
     body = distribution.codes_csv(_round_codes(round_.id), round_.name)
     audit.record_now(audit.CODES_DOWNLOADED, round_, detail="csv")
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="codes-round-{round_.id}.csv"'},
-    )
+    return attachment(body, "text/csv", f"codes-round-{round_.id}.csv")
 
 
 @bp.route("/rounds/<int:round_id>/codes/print")
@@ -408,14 +405,7 @@ def export_download(round_id: int) -> ResponseReturnValue:
     download = export_service.download(round_, form.table.data, form.file_format.data)
     audit.record(audit.EXPORT_DOWNLOADED, round_, detail=download.filename)
     db.session.commit()
-    return Response(
-        download.body,
-        mimetype=download.mimetype,
-        headers={
-            "Content-Disposition": f'attachment; filename="{download.filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return attachment(download.body, download.mimetype, download.filename)
 
 
 @bp.route("/initiatives/<int:initiative_id>/compare")
